@@ -1,1 +1,1 @@
-"""spiders"""
+"""The spiders: `base.NewsSpider` holds the crawl strategy; one small file per site."""

@@ -1,1 +1,268 @@
-"""store"""
+"""The SQLite store: schema migrations, upserts, and the queries the CLI needs.
+
+One `Store` wraps one database file (WAL mode). No Scrapy and no extraction here: the pipelines hand
+in finished `Article` objects and raw page bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from newscrawl.items import ARTICLE_FIELDS, Article
+from newscrawl.store.schema import MIGRATIONS
+
+logger = logging.getLogger(__name__)
+
+CST = timezone(timedelta(hours=8))
+LIST_FIELDS = frozenset({"authors", "trainee_authors", "correspondents", "images", "related"})
+"""Article fields stored as JSON arrays."""
+
+
+def now_iso() -> str:
+    return datetime.now(CST).isoformat(timespec="seconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    """One newscrawl database. Opening it creates or upgrades the schema."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we open transactions ourselves (`with self.transaction()`).
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.migrate()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def transaction(self) -> _Transaction:
+        """`with store.transaction():` commits on success, rolls back on error."""
+        return _Transaction(self.conn)
+
+    @property
+    def schema_version(self) -> int:
+        if "schema_migrations" not in self.db.table_names():
+            return 0
+        row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this database has not seen; return their versions."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        applied: list[int] = []
+        current = self.schema_version
+        for migration in MIGRATIONS:
+            if migration.version <= current:
+                continue
+            with self.transaction():
+                migration.apply(self.conn)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.description, now_iso()),
+                )
+            logger.info("Database %s migrated to schema version %d", self.path, migration.version)
+            applied.append(migration.version)
+        return applied
+
+    # -- crawl runs --------------------------------------------------------------------------
+
+    def start_run(self, spider: str) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO crawl_runs (spider, started_at) VALUES (?, ?)", (spider, now_iso())
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        finish_reason: str,
+        pages_fetched: int,
+        articles_stored: int,
+        articles_dropped: int,
+        errors: int,
+        stats: Mapping[str, Any] | None = None,
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE crawl_runs SET finished_at=?, finish_reason=?, pages_fetched=?, articles_stored=?,"
+                " articles_dropped=?, errors=?, stats=? WHERE id=?",
+                (
+                    now_iso(),
+                    finish_reason,
+                    pages_fetched,
+                    articles_stored,
+                    articles_dropped,
+                    errors,
+                    _dumps(dict(stats or {})),
+                    run_id,
+                ),
+            )
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
+        return rows[0] if rows else None
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def save_article(self, article: Article, run_id: int | None = None) -> str:
+        """Insert or update one article and its related links in one transaction.
+
+        Returns `new`, `updated` (title or body changed) or `unchanged`.
+        """
+        key = article.canonical_url or article.url
+        row = article_to_row(article)
+        row["canonical_url"] = key
+        row["last_run_id"] = run_id
+        row["stored_at"] = now_iso()
+        with self.transaction():
+            old = self.conn.execute(
+                "SELECT title, body, first_run_id FROM articles WHERE canonical_url = ?", (key,)
+            ).fetchone()
+            if old is None:
+                outcome = "new"
+                row["first_run_id"] = run_id
+            else:
+                outcome = "unchanged" if (old[0], old[1]) == (article.title, article.body) else "updated"
+                row["first_run_id"] = old[2]
+            columns = list(row)
+            self.conn.execute(
+                f"INSERT OR REPLACE INTO articles ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                [row[c] for c in columns],
+            )
+            self.conn.execute("DELETE FROM related_links WHERE article_url = ?", (key,))
+            self.conn.executemany(
+                "INSERT INTO related_links (article_url, position, title, url) VALUES (?, ?, ?, ?)",
+                [(key, i, link.title, link.url) for i, link in enumerate(article.related)],
+            )
+        return outcome
+
+    def get_article(self, canonical_url: str) -> Article | None:
+        rows = list(self.db.query("SELECT * FROM articles WHERE canonical_url = ?", [canonical_url]))
+        return row_to_article(rows[0]) if rows else None
+
+    def iter_articles(self, site: str | None = None) -> Iterator[Article]:
+        sql, params = "SELECT * FROM articles", []
+        if site:
+            sql, params = sql + " WHERE site = ?", [site]
+        for row in self.db.query(sql + " ORDER BY site, published_at, canonical_url", params):
+            yield row_to_article(row)
+
+    def count_articles(self, site: str | None = None) -> int:
+        if site:
+            return int(
+                self.conn.execute("SELECT COUNT(*) FROM articles WHERE site = ?", (site,)).fetchone()[0]
+            )
+        return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def coverage(self) -> list[dict[str, Any]]:
+        """Per site: articles, and the share of them with a date, authors, source and editor."""
+        return list(
+            self.db.query(
+                """
+                SELECT site, COUNT(*) AS articles,
+                       AVG(published_at IS NOT NULL) AS with_date,
+                       AVG(authors != '[]') AS with_authors,
+                       AVG(source IS NOT NULL) AS with_source,
+                       AVG(editor IS NOT NULL) AS with_editor
+                FROM articles GROUP BY site ORDER BY site
+                """
+            )
+        )
+
+    # -- raw pages ---------------------------------------------------------------------------
+
+    def save_page(
+        self,
+        url: str,
+        *,
+        status: int,
+        headers: Mapping[str, Any],
+        body: bytes,
+        fetched_at: str,
+        run_id: int | None = None,
+    ) -> None:
+        """Keep the raw bytes of a fetched page (zlib-compressed) for later re-extraction."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO pages (url, status, headers, body, compression, fetched_at, run_id)"
+                " VALUES (?, ?, ?, ?, 'zlib', ?, ?)",
+                (url, status, _dumps(dict(headers)), zlib.compress(body, 6), fetched_at, run_id),
+            )
+
+    def load_page(self, url: str) -> dict[str, Any] | None:
+        """A stored page with its body decompressed, or None."""
+        row = self.conn.execute(
+            "SELECT url, status, headers, body, fetched_at, run_id FROM pages WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {
+            "url": row[0],
+            "status": row[1],
+            "headers": json.loads(row[2]),
+            "body": zlib.decompress(row[3]),
+            "fetched_at": row[4],
+            "run_id": row[5],
+        }
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+
+
+def article_to_row(article: Article) -> dict[str, Any]:
+    """The `articles` row for an article: the same names, list fields as JSON text."""
+    data = article.to_dict()
+    return {name: _dumps(data[name]) if name in LIST_FIELDS else data[name] for name in ARTICLE_FIELDS}
+
+
+def row_to_article(row: Mapping[str, Any]) -> Article:
+    data = {name: row.get(name) for name in ARTICLE_FIELDS}
+    for name in LIST_FIELDS:
+        data[name] = json.loads(data[name] or "[]")
+    return Article.from_dict(data)

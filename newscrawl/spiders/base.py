@@ -1,0 +1,210 @@
+"""The base spider: the crawl strategy every site inherits.
+
+listing pages → article links (the site's URL pattern) → article pages; pagination followed up to
+`NEWSCRAWL_MAX_LISTING_PAGES`; related-article links on article pages followed within the allowed
+domains up to `NEWSCRAWL_RELATED_DEPTH` hops. A site file only sets class attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from newscrawl.extract import SiteHints, extract
+from newscrawl.store import CST
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+    from newscrawl.items import Article
+
+DEFAULT_ARTICLE_PATTERN = (
+    r"(?:/(?:19|20)\d{2}[-_/]?\d{2}(?:[-_/]?\d{2})?/"  # dated folders: /2021-08/05/, /202108/05/, /20210805/
+    r"|/t(?:19|20)\d{6}_\d+"  # government CMS: /t20210805_123456.html
+    r"|content_\d+"  # /content_123456.htm, /c/2021-08/05/content_…
+    r"|/articles?/"  # /article/123.html
+    r"|/detail/"
+    r"|/\d{6,}\.s?html?$)"  # long numeric ids
+)
+"""A guess at what a Chinese news article URL looks like, for sites nobody wrote a spider for."""
+
+NEXT_PAGE_TEXT = re.compile(r"^\s*(?:下一页|下页|后页|下一頁|下頁|next|›|»|>|>>)\s*[>»›]*\s*$", re.I)
+"""Text of the link that leads to the next page of a listing."""
+
+LISTING, ARTICLE = "listing", "article"
+
+
+class NewsSpider(scrapy.Spider):
+    """Base class of every newscrawl spider. Subclasses set class attributes, not methods."""
+
+    region: ClassVar[str | None] = None
+    """ISO 3166-2 code of the region the site covers (`CN-HN`), `CN` for national outlets."""
+    listing_urls: ClassVar[list[str]] = []
+    """Channel / listing pages the crawl starts from."""
+    article_url_pattern: ClassVar[str] = DEFAULT_ARTICLE_PATTERN
+    """Regex (searched in the absolute URL) that article links match."""
+    pagination_url_pattern: ClassVar[str | None] = None
+    """Regex for links to further pages of a listing; links titled 下一页 are always followed."""
+
+    # Site hints for the extraction engine: each selector given wins over the generic layers.
+    title_css: ClassVar[str | None] = None
+    body_css: ClassVar[str | None] = None
+    date_css: ClassVar[str | None] = None
+    byline_css: ClassVar[str | None] = None
+    source_css: ClassVar[str | None] = None
+    editor_css: ClassVar[str | None] = None
+    related_css: ClassVar[str | None] = None
+    title_suffixes: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._article_re = re.compile(self.article_url_pattern)
+        self._pagination_re = re.compile(self.pagination_url_pattern) if self.pagination_url_pattern else None
+        self.hints = SiteHints(
+            title_css=self.title_css,
+            body_css=self.body_css,
+            date_css=self.date_css,
+            byline_css=self.byline_css,
+            source_css=self.source_css,
+            editor_css=self.editor_css,
+            related_css=self.related_css,
+            title_suffixes=self.title_suffixes,
+        )
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.listing_urls:
+            yield self.listing_request(url, page=1)
+
+    def listing_request(self, url: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            # Listing pages change between runs, so they are always fetched.
+            dont_filter=page == 1,
+            meta={"newscrawl_kind": LISTING, "listing_page": page},
+        )
+
+    def article_request(self, url: str, depth: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"newscrawl_kind": ARTICLE, "related_depth": depth},
+        )
+
+    def is_article_url(self, url: str) -> bool:
+        return bool(self._article_re.search(url))
+
+    def is_allowed(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        domains = getattr(self, "allowed_domains", None) or []
+        return not domains or any(host == d or host.endswith("." + d) for d in domains)
+
+    def article_links(self, response: TextResponse) -> list[str]:
+        """Article URLs linked from a listing page, in page order, each once."""
+        extractor = LinkExtractor(
+            allow=self.article_url_pattern, allow_domains=self.allowed_domains_or_none()
+        )
+        return [link.url for link in extractor.extract_links(response)]
+
+    def pagination_links(self, response: TextResponse) -> list[str]:
+        """Links from a listing page to its next page(s)."""
+        found: list[str] = []
+        for anchor in response.css("a[href]"):
+            href = anchor.attrib.get("href", "")
+            if not href or href.startswith(("javascript:", "#")):
+                continue
+            text = " ".join(anchor.css("::text").getall()).strip()
+            url = response.urljoin(href)
+            is_next = NEXT_PAGE_TEXT.match(text) or (self._pagination_re and self._pagination_re.search(url))
+            if is_next and url != response.url and self.is_allowed(url) and url not in found:
+                found.append(url)
+        return found
+
+    def allowed_domains_or_none(self) -> list[str] | None:
+        return list(getattr(self, "allowed_domains", None) or []) or None
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self.count("newscrawl/skipped/not_text")
+            return
+        links = self.article_links(response)
+        self.count("newscrawl/listing/pages")
+        self.count("newscrawl/listing/article_links", len(links))
+        for url in links:
+            yield self.article_request(url, depth=0)
+        page = int(response.meta.get("listing_page", 1))
+        if page < self.settings.getint("NEWSCRAWL_MAX_LISTING_PAGES", 5):
+            for url in self.pagination_links(response):
+                yield self.listing_request(url, page=page + 1)
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        fetched_at = datetime.now(CST)
+        try:
+            result = extract(
+                response.body,
+                response.url,
+                {k.decode("latin-1"): b",".join(v) for k, v in response.headers.items()},
+                hints=self.hints,
+                fetched_at=fetched_at,
+            )
+        except Exception:
+            # One broken page must not stop the crawl: log it with its URL, count it, move on.
+            self.logger.exception("Extraction failed on %s", response.url)
+            self.count("newscrawl/extract/error")
+            self.count("newscrawl/errors")
+            return
+        if result.article is None:
+            self.logger.info("No article at %s: %s", response.url, result.reason)
+            self.count("newscrawl/extract/no_article")
+            return
+        article = self.finish_article(result.article, response, fetched_at)
+        yield article
+        depth = int(response.meta.get("related_depth", 0))
+        if depth < self.settings.getint("NEWSCRAWL_RELATED_DEPTH", 1):
+            for link in article.related:
+                if link.url and link.url.startswith(("http://", "https://")) and self.is_allowed(link.url):
+                    yield self.article_request(link.url, depth=depth + 1)
+
+    def finish_article(self, article: Article, response: Response, fetched_at: datetime) -> Article:
+        """Add what only the crawl knows: which site, which region, the HTTP status and fetch time."""
+        article.site = self.name
+        article.region = self.region
+        article.http_status = response.status
+        article.fetched_at = fetched_at.isoformat(timespec="seconds")
+        if not article.url:
+            article.url = response.url
+        if not article.canonical_url:
+            article.canonical_url = article.url
+        return article
+
+    # -- failures ----------------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        if failure.check(HttpError):
+            kind = f"http_{failure.value.response.status}"
+        else:
+            kind = failure.type.__name__ if failure.type else "unknown"
+        self.logger.warning("Fetch failed (%s): %s", kind, url)
+        self.count(f"newscrawl/fetch_error/{kind}")
+        self.count("newscrawl/errors")
+
+    def count(self, key: str, n: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, n)

@@ -1,0 +1,97 @@
+"""The SQLite schema, as an ordered list of migrations.
+
+Each migration runs once, inside a transaction, and is recorded in `schema_migrations`; a database
+made by an older newscrawl is upgraded in place on open. Append new migrations at the end, never edit
+an applied one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run `;`-separated DDL statement by statement: `executescript` would commit the migration's
+    transaction half-way, and a killed upgrade must leave the old schema intact."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1_initial(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            spider TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            finish_reason TEXT,
+            pages_fetched INTEGER NOT NULL DEFAULT 0,
+            articles_stored INTEGER NOT NULL DEFAULT 0,
+            articles_dropped INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            stats TEXT
+        );
+        CREATE TABLE articles (
+            canonical_url TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            site TEXT NOT NULL,
+            region TEXT,
+            title TEXT NOT NULL,
+            published_at TEXT,
+            published_at_raw TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',
+            trainee_authors TEXT NOT NULL DEFAULT '[]',
+            correspondents TEXT NOT NULL DEFAULT '[]',
+            editor TEXT,
+            source TEXT,
+            outlet TEXT,
+            body TEXT NOT NULL,
+            images TEXT NOT NULL DEFAULT '[]',
+            related TEXT NOT NULL DEFAULT '[]',
+            encoding TEXT,
+            script TEXT,
+            title_simplified TEXT,
+            body_simplified TEXT,
+            fetched_at TEXT,
+            http_status INTEGER,
+            first_run_id INTEGER REFERENCES crawl_runs(id),
+            last_run_id INTEGER REFERENCES crawl_runs(id),
+            stored_at TEXT NOT NULL
+        );
+        CREATE INDEX articles_site_published ON articles(site, published_at);
+        CREATE TABLE related_links (
+            article_url TEXT NOT NULL REFERENCES articles(canonical_url) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT,
+            PRIMARY KEY (article_url, position)
+        );
+        CREATE INDEX related_links_url ON related_links(url);
+        CREATE TABLE pages (
+            url TEXT PRIMARY KEY,
+            status INTEGER NOT NULL,
+            headers TEXT NOT NULL,
+            body BLOB NOT NULL,
+            compression TEXT NOT NULL DEFAULT 'zlib',
+            fetched_at TEXT NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "articles, related_links, crawl_runs, pages", _v1_initial),
+]
