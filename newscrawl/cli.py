@@ -20,6 +20,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+DEMO_PORT = 8642
+
 
 def _key_value(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
@@ -134,9 +136,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ("LOG_LEVEL", args.loglevel),
     ]
     settings = project_settings(args.db, overrides)
-    with DemoServer(port=args.port) as server:
+    try:
+        server = DemoServer(port=args.port)
+        server.start()
+    except OSError as exc:
+        print(
+            f"newscrawl: cannot serve the demo on 127.0.0.1:{args.port} ({exc.strerror}); try --port",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    try:
         print(f"Demo site 潇湘法治网 serving at {server.base_url}")
         status = run_crawls(settings, [("demo", {"base_url": server.base_url})])
+    finally:
+        server.stop()
     with Store(args.db) as store:
         run = store.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
         print_summary(store, run_id=run[0] if run else None)
@@ -207,7 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="serve the bundled offline demo site and crawl it")
     p.add_argument("--db", default="data/demo.db")
     p.add_argument("--csv", default="data/demo.csv")
-    p.add_argument("--port", type=int, default=0, help="port for the demo server (default: any free)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=DEMO_PORT,
+        help=f"loopback port for the demo site (default {DEMO_PORT}; article URLs include it, so a "
+        "second run on the same port finds the same articles)",
+    )
     p.add_argument("--loglevel", default="WARNING")
     p.set_defaults(func=cmd_demo)
     return parser

@@ -77,11 +77,11 @@ _CHARSET_RE = _re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", _re.I)
 _DATE_RE = _re.compile(
     r"(20\d{2}|19\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
 )
-_BYLINE_RE = _re.compile(r"^本[报報][讯訊]\s*[（(]([^）)]{2,80})[）)]")
+_BYLINE_RE = _re.compile(r"^(\S{2,8}?)(?:\d{1,2}月\d{1,2}日)?[讯訊]\s*[（(]([^）)]{2,80})[）)]")
 _NAME_SEP = _re.compile(r"[\s、，,]+")
 _LABEL_RE = {
     "editor": _re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[：:]\s*(\S{2,12})"),
-    "source": _re.compile(r"(?:来源|來源)\s*[：:]\s*([^\s|｜]{2,20})"),
+    "source": _re.compile(r"(?:来源|來源)\s*[：:]\s*([^\s|｜]{2,20}?)(?=\s|作者|编辑|时间|[|｜]|$)"),
 }
 _SUFFIX_RE = _re.compile(r"\s*[_\-|｜—]+\s*[^_\-|｜—]{2,12}$")
 
@@ -124,7 +124,9 @@ def _parse_byline(paragraph: str, article: Article) -> None:
     if not m:
         return
     role = "authors"
-    for token in _NAME_SEP.split(m.group(1)):
+    if m.group(1) not in ("本报", "本報"):
+        article.outlet = m.group(1)
+    for token in _NAME_SEP.split(m.group(2)):
         for label, new_role in (
             ("见习记者", "trainee"),
             ("見習記者", "trainee"),
@@ -214,6 +216,10 @@ def extract(
         provenance["body"] = "density"
     if container is None or not container.findall(".//p"):
         return Extraction(None, "no body text", provenance=provenance, encoding=encoding)
+    text_len = len("".join(container.text_content().split())) or 1
+    link_len = sum(len("".join(a.text_content().split())) for a in container.iter("a"))
+    if link_len / text_len > 0.3 or len(root.xpath("//h1")) != 1 and len(root.xpath("//a")) > 80:
+        return Extraction(None, "listing page", provenance=provenance, encoding=encoding)
     paragraphs: list[str] = []
     pending_image: Image | None = None
     for p in container.iter("p"):
@@ -235,7 +241,7 @@ def extract(
             continue
         paragraphs.append(line)
     article.body = "\n".join(paragraphs)
-    if len(article.body) < 50:
+    if len(article.body) < 150 or article.body.count("。") < 2:
         return Extraction(None, "listing page or no article", provenance=provenance, encoding=encoding)
     if paragraphs:
         _parse_byline(paragraphs[0], article)
@@ -243,14 +249,13 @@ def extract(
             provenance["authors"] = "pattern"
 
     page_text = root.text_content()
+    info = css_text(hints.date_css) or page_text
+    article.published_at, article.published_at_raw = _parse_date(info, fetched_at)
+    provenance["published_at"] = "pattern"
     raw_date = metas.get("publishdate") or metas.get("pubdate") or metas.get("article:published_time")
-    if raw_date:
+    if raw_date and not article.published_at:
         article.published_at, article.published_at_raw = _parse_date(raw_date, fetched_at)
         provenance["published_at"] = "meta"
-    if not article.published_at:
-        info = css_text(hints.date_css) or page_text
-        article.published_at, article.published_at_raw = _parse_date(info, fetched_at)
-        provenance["published_at"] = "pattern"
     for fname, rx in _LABEL_RE.items():
         meta_value = metas.get(fname)
         if meta_value:

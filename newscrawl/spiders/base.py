@@ -114,10 +114,9 @@ class NewsSpider(scrapy.Spider):
 
     def article_links(self, response: TextResponse) -> list[str]:
         """Article URLs linked from a listing page, in page order, each once."""
-        extractor = LinkExtractor(
-            allow=self.article_url_pattern, allow_domains=self.allowed_domains_or_none()
-        )
-        return [link.url for link in extractor.extract_links(response)]
+        # Domains are checked by host here: LinkExtractor's allow_domains compares host:port.
+        extractor = LinkExtractor(allow=self.article_url_pattern)
+        return [link.url for link in extractor.extract_links(response) if self.is_allowed(link.url)]
 
     def pagination_links(self, response: TextResponse) -> list[str]:
         """Links from a listing page to its next page(s)."""
@@ -132,9 +131,6 @@ class NewsSpider(scrapy.Spider):
             if is_next and url != response.url and self.is_allowed(url) and url not in found:
                 found.append(url)
         return found
-
-    def allowed_domains_or_none(self) -> list[str] | None:
-        return list(getattr(self, "allowed_domains", None) or []) or None
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
