@@ -218,7 +218,7 @@ def extract(
         return Extraction(None, "no body text", provenance=provenance, encoding=encoding)
     text_len = len("".join(container.text_content().split())) or 1
     link_len = sum(len("".join(a.text_content().split())) for a in container.iter("a"))
-    if link_len / text_len > 0.3 or len(root.xpath("//h1")) != 1 and len(root.xpath("//a")) > 80:
+    if link_len / text_len > 0.3 or (len(root.xpath("//h1")) != 1 and len(root.xpath("//a")) > 80):
         return Extraction(None, "listing page", provenance=provenance, encoding=encoding)
     paragraphs: list[str] = []
     pending_image: Image | None = None
