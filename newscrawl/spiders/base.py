@@ -193,7 +193,7 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             kind = f"http_{failure.value.response.status}"
         else:
             kind = failure.type.__name__ if failure.type else "unknown"
