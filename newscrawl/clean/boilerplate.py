@@ -50,6 +50,7 @@ _OPENERS = "【[（(〔「"
 _CLOSERS = "】]）)〕」"
 _VALUE_TRIM = " |丨/" + _OPENERS + _CLOSERS + "，,；;。"
 _SENTENCE_END = re.compile(r"[。！？!?]")
+_CLAUSE_SPLIT = re.compile(r"[，,]")
 _MAX_META_LINE = 160
 
 # `……表示。（责任编辑：张三）` at the end of the last paragraph.
@@ -75,7 +76,7 @@ _CREDIT = re.compile(
     r"(?:图片|圖片|照片|图|圖)\s?(?:来源|來源|来自|來自|源|提供)?\s?[/／:：]\s?[^\s。！？]{1,30}"
     r"|(?:图片|圖片|照片)由[^\s。！？]{1,30}提供"
     rf"|(?:{_NAME})?{_CREDIT_WORDS}"
-    rf"|(?:[^\s。！？，,]{{0,12}}?{_PHOTO_ROLE}\s?)?{_NAME}(?:\s?[、，,]\s?{_NAME})*\s?[/／]?\s?(?:摄影|攝影|摄|攝)"
+    rf"|(?:[^\s。！？，,]{{0,12}}?{_PHOTO_ROLE}\s?)?{_NAME}(?:\s?[、，,]\s?{_NAME})*\s?[/／]?\s?(?<![拍航])(?:摄影|攝影|摄|攝)"
     r")"
     r"\s*(?(open)[）)】\]])\s*$"
 )
@@ -173,6 +174,10 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
         # A label only starts a segment at the line start or after a space / separator.
         value = _trim_value(inner[m.end() : nxt.start() if nxt else len(inner)])
         if _SENTENCE_END.search(value) or len(value) > 40:
+            return None
+        # A comma separates names (`张三，李四`) or clauses (`据知情人士透露，该公司…`).
+        parts = _CLAUSE_SPLIT.split(value)
+        if len(parts) > 1 and any(len(part) > 6 for part in parts):
             return None
         label = m.group("label")
         if not value:

@@ -42,6 +42,8 @@ def _canonical(syllable: str) -> tuple[str, int | None]:
     syllable = syllable.replace("ê", "e")
     tone: int | None = None
     if syllable[-1].isdigit():
+        if any(ch in _TONE_MARKS for ch in syllable):
+            return syllable, -1  # a tone mark and a tone digit: not a syllable
         tone = int(syllable[-1]) or 5
         syllable = syllable[:-1]
     letters = []
@@ -68,20 +70,20 @@ def _dictionary() -> dict[int, str]:
 def readings(char: str) -> frozenset[tuple[str, int]]:
     """The readings of one Han character as (toneless syllable, tone) pairs; tone 5 is neutral.
 
-    Falls back to the Simplified form's readings for a Traditional character the table lacks."""
-    raw = _dictionary().get(ord(char))
-    if raw is None:
-        from newscrawl.clean.script import to_simplified
+    A Traditional character also gets the readings of its Simplified form: the table is often
+    fuller there (說 lists only shuō, 说 also shuì)."""
+    from newscrawl.clean.script import to_simplified
 
-        simplified = to_simplified(char)
-        if simplified != char and len(simplified) == 1:
-            raw = _dictionary().get(ord(simplified))
-    if not raw:
-        return frozenset()
+    table = _dictionary()
+    raw = [table.get(ord(char), "")]
+    simplified = to_simplified(char)
+    if simplified != char and len(simplified) == 1:
+        raw.append(table.get(ord(simplified), ""))
     out = set()
-    for reading in raw.split(","):
-        base, tone = _canonical(reading)
-        out.add((base, tone or 5))
+    for reading in ",".join(raw).split(","):
+        if reading:
+            base, tone = _canonical(reading)
+            out.add((base, tone or 5))
     return frozenset(out)
 
 
