@@ -115,6 +115,8 @@ def test_junk_lines(line: str) -> None:
         "被告人未经许可转载原告享有著作权的文章，法院判决其赔偿损失并在报纸刊登声明，"
         "同时认定禁止转载的声明有效，此案判决现已生效。",
         "（完）",
+        "。”",  # a fragment of the text, not a separator
+        "“……”",
     ],
 )
 def test_body_lines_are_not_junk(line: str) -> None:
@@ -138,6 +140,13 @@ def test_related_list_under_a_header_without_bullets() -> None:
     parts = split_body(body)
     assert parts.paragraphs == ["正文第一段。"]
     assert parts.related == ["某市开展夏季治安巡防", "交警提醒雨天出行注意安全"]
+
+
+def test_keywords_after_the_editor_line_are_not_related() -> None:
+    parts = split_body("正文第一段。\n(编辑：文静)\n关键字：\nCPI")
+    assert parts.editor == "文静"
+    assert parts.related == []
+    assert parts.paragraphs == ["正文第一段。", "CPI"]
 
 
 def test_trailing_bullets_without_marker_need_two_lines() -> None:
@@ -169,8 +178,14 @@ def test_trailing_bracketed_editor() -> None:
 
 
 def test_stray_icons() -> None:
-    parts = split_body("?本报讯 正文。\n\ue60a 第二段。\n他问：这是真的吗?是的。")
-    assert parts.paragraphs == ["本报讯 正文。", "第二段。", "他问：这是真的吗?是的。"]
+    parts = split_body("?本报讯 正文。\n\ue60a 第二段。\n他问：这是真的吗?是的。\n分享 \ue601 到朋友圈后再说")
+    assert parts.paragraphs == ["本报讯 正文。", "第二段。", "他问：这是真的吗?是的。", "分享 到朋友圈后再说"]
+
+
+def test_private_use_characters_inside_text_stay() -> None:
+    # Inside a run of text a private-use character comes from a bad decode, not an icon.
+    line = "裴逸群表示\ue0de挥芯\ue132哟"
+    assert split_body(line).paragraphs == [line]
 
 
 def test_known_captions_are_not_body() -> None:

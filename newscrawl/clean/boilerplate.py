@@ -34,6 +34,7 @@ _META_LABELS = (
     "发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期|更新时间|更新時間|发表时间|發表時間"
     "|浏览次数|瀏覽次數|点击数|點擊數|点击量|點擊量|阅读数|閱讀數|阅读量|閱讀量|字号|字號"
     "|审核|審核|校对|校對|审校|審校|终审|終審|初审|初審|复审|復審|签发|簽發|监制|監製|统筹|統籌|编审|編審"
+    "|关键词|關鍵詞|关键字|關鍵字|标签|標籤"
 )
 # Labels too common in running text to make a line boilerplate on their own.
 _WEAK_LABELS = "时间|時間|日期|浏览|瀏覽|阅读|閱讀|点击|點擊"
@@ -95,6 +96,7 @@ _RELATED_HEADER = re.compile(
 _BULLET = re.compile(r"^[-–•·・*▪▫●○◆◇■□►▶]\s?")
 _NUMBERED = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,2})[.、．)）](?!\d)\s?")
 _TRAILING_DATE = re.compile(r"\s*[\[(（]?\d{2,4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s\d{1,2}:\d{2})?[\])）]?$")
+_MIN_TITLE = 5
 _MAX_TITLE = 100
 
 # --- junk ---------------------------------------------------------------------------------------
@@ -116,11 +118,16 @@ _COPYRIGHT = re.compile(
 # short, or opens with the marker.
 _MAX_COPYRIGHT_LINE = 60
 _MAX_COPYRIGHT_NOTICE = 200
-# A line with no letter, digit or ideograph: separators, arrows, a lone `?` left by an icon.
+# A line with no letter, digit or ideograph: separators, arrows, a lone `?` left by an icon. A line of
+# sentence punctuation or quotes alone (`。”`) is a fragment of the text and stays.
 _NO_TEXT = re.compile(r"^[\W_]*$")
+_TEXT_PUNCT = re.compile(r"[。！？“”‘’「」『』…]")
 
-# An icon rendered as `?` / U+FFFD, or a private-use icon-font glyph, at the start of a line.
+# An icon rendered as `?` / U+FFFD, or a private-use icon-font glyph, at the start of a line; a
+# private-use glyph standing alone between spaces. Private-use characters inside a run of text
+# are left alone: there they are a decoding problem, not an icon, and removing them loses text.
 _LEADING_ICON = re.compile(r"^[?\ufffd\ue000-\uf8ff]+\s?(?=[^\x00-\x7f])")
+_LONE_ICON = re.compile(r"(?:^|(?<=\s))[\ue000-\uf8ff]+(?:\s|$)")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
@@ -148,7 +155,7 @@ def strip_icons(line: str) -> str:
     """Drop private-use icon glyphs, and a `?` left by an icon at the start of the line."""
     if "?" not in line and "\ufffd" not in line and not _PRIVATE_USE.search(line):
         return line
-    return _PRIVATE_USE.sub("", _LEADING_ICON.sub("", line)).strip()
+    return _LONE_ICON.sub("", _LEADING_ICON.sub("", line)).strip()
 
 
 def _trim_value(value: str) -> str:
@@ -216,7 +223,7 @@ def parse_image_line(line: str) -> ImageNote | None:
 
 def is_junk(line: str) -> bool:
     """Share / print / QR / navigation / copyright lines and lines without any text."""
-    if _NO_TEXT.match(line):
+    if _NO_TEXT.match(line) and not _TEXT_PUNCT.search(line):
         return True
     if len(line) <= _MAX_JUNK_LINE and _JUNK_SHORT.search(line) and not line.endswith("。"):
         return True
@@ -227,8 +234,11 @@ def is_junk(line: str) -> bool:
     return len(line) <= _MAX_COPYRIGHT_LINE or (at_start and len(line) <= _MAX_COPYRIGHT_NOTICE)
 
 
-def _title_like(text: str) -> bool:
-    return 2 <= len(text) <= _MAX_TITLE and "。" not in text
+def _title_like(text: str, listed: bool) -> bool:
+    """A related title: one line, no full stop, not a `关键词：`-style label; without a bullet it
+    must also be long enough not to be a keyword or a stray word."""
+    shortest = 2 if listed else _MIN_TITLE
+    return shortest <= len(text) <= _MAX_TITLE and "。" not in text and not text.endswith(("：", ":"))
 
 
 def related_title(line: str) -> str:
@@ -292,7 +302,7 @@ def split_body(body: str, known_captions: frozenset[str] = frozenset()) -> Boile
     related: list[int] = []
     for i in range(len(kinds) - 1, anchor, -1):
         kind, line = kinds[i]
-        if kind != _BODY or not _title_like(related_title(line)):
+        if kind != _BODY or not _title_like(related_title(line), listed=bool(_BULLET.match(line))):
             break
         # Without an end marker only a bulleted list counts, and a single bulleted line may be body.
         if anchor < 0 and not _BULLET.match(line):
