@@ -99,6 +99,11 @@ def clean_article(article: Article) -> Article:
     body = "\n".join(parts.paragraphs)
 
     authors = _names(article.authors) or parts.authors
+    # One OpenCC call for title and body; t2s keeps the length in all but rare phrase mappings, and
+    # the separate calls cover those.
+    text = title + "\n" + body
+    simplified = to_simplified(text)
+    aligned = len(simplified) == len(text) and simplified[len(title)] == "\n"
     cleaned = dataclasses.replace(
         article,
         title=title,
@@ -111,9 +116,9 @@ def clean_article(article: Article) -> Article:
         outlet=_optional(article.outlet),
         images=_merge_images(images, parts.images),
         related=_merge_related(related, parts.related),
-        script=detect_script(title + "\n" + body),
-        title_simplified=to_simplified(title),
-        body_simplified=to_simplified(body),
+        script=detect_script(text, simplified),
+        title_simplified=simplified[: len(title)] if aligned else to_simplified(title),
+        body_simplified=simplified[len(title) + 1 :] if aligned else to_simplified(body),
     )
     return cleaned
 

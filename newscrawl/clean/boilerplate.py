@@ -55,6 +55,8 @@ _CLAUSE_SPLIT = re.compile(r"[，,]")
 _MAX_META_LINE = 160
 
 # `……表示。（责任编辑：张三）` at the end of the last paragraph.
+_MAX_TRAILING_EDITOR = 48
+_CLOSERS_TUPLE = ("）", ")", "】", "]")
 _TRAILING_EDITOR = re.compile(
     rf"\s*[（(【\[]\s*(?:{_EDITOR_LABELS})\s?[:：]\s*(?P<value>[^（()）【】\[\]]{{1,30}}?)\s*[）)】\]]\s*$"
 )
@@ -85,6 +87,8 @@ _CAPTION = re.compile(
     r"^(?:图为|圖為|图片为|圖片為|图片说明|圖片說明|图注|圖註|圖注|上图|上圖|下图|下圖|左图|左圖|右图|右圖)"
 )
 _MAX_CAPTION_LINE = 200
+_MAX_CREDIT = 80
+_CREDIT_HINT = re.compile("[摄攝图圖]")
 
 # --- related-title lists ------------------------------------------------------------------------
 
@@ -212,7 +216,10 @@ def parse_image_line(line: str) -> ImageNote | None:
     """`……巡逻防控。 警方供图` -> caption + credit; `图为……` -> caption; None for other lines."""
     if len(line) > _MAX_CAPTION_LINE:
         return None
-    m = _CREDIT.search(line)
+    # Every credit form holds 摄/攝/图/圖 and sits at the end of the line: look only there, and
+    # only when one of those characters is there (most lines are plain body text).
+    tail = max(0, len(line) - _MAX_CREDIT)
+    m = _CREDIT.search(line, tail) if _CREDIT_HINT.search(line, tail) else None
     if m is not None:
         caption = line[: m.start()].strip() or None
         return ImageNote(caption=caption, credit=m.group("credit").strip())
@@ -227,11 +234,12 @@ def is_junk(line: str) -> bool:
         return True
     if len(line) <= _MAX_JUNK_LINE and _JUNK_SHORT.search(line) and not line.endswith("。"):
         return True
+    if len(line) > _MAX_COPYRIGHT_NOTICE:
+        return False
     m = _COPYRIGHT.search(line)
     if m is None:
         return False
-    at_start = m.start() <= 2
-    return len(line) <= _MAX_COPYRIGHT_LINE or (at_start and len(line) <= _MAX_COPYRIGHT_NOTICE)
+    return len(line) <= _MAX_COPYRIGHT_LINE or m.start() <= 2
 
 
 def _title_like(text: str, listed: bool) -> bool:
@@ -275,7 +283,12 @@ def split_body(body: str, known_captions: frozenset[str] = frozenset()) -> Boile
                 out.authors = split_names(meta["author"])
             kinds.append((_META, line))
             continue
-        trailing = _TRAILING_EDITOR.search(line)
+        # The bracketed editor closes the line: only its last few dozen characters can hold it.
+        trailing = (
+            _TRAILING_EDITOR.search(line, max(0, len(line) - _MAX_TRAILING_EDITOR))
+            if line.endswith(_CLOSERS_TUPLE)
+            else None
+        )
         if trailing is not None:
             if out.editor is None:
                 out.editor = _trim_value(trailing.group("value"))

@@ -29,8 +29,15 @@ _SPACE_ENTITY = re.compile(
     r"&(?:amp;)?(?:nbsp|ensp|emsp|thinsp|#160|#xa0|#12288|#x3000|#8194|#8195)(?:;|(?![A-Za-z0-9]))",
     re.IGNORECASE,
 )
+# Most pages hold few of these characters: find their runs with one regex and translate only those,
+# instead of passing every character of the page through `str.translate`.
+_SPECIAL = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]+")
 _SPACE_RUN = re.compile(r" {2,}")
 _LINE_BREAK = re.compile(r" ?\n[\n ]*")
+
+
+def _translate(match: re.Match[str]) -> str:
+    return match.group().translate(_TABLE)
 
 
 def normalize_text(text: str) -> str:
@@ -41,7 +48,7 @@ def normalize_text(text: str) -> str:
     """
     if not text:
         return ""
-    text = text.translate(_TABLE)
+    text = _SPECIAL.sub(_translate, text)
     if "&" in text:
         text = _SPACE_ENTITY.sub(" ", text)
     text = _SPACE_RUN.sub(" ", text)

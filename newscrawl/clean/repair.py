@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -89,13 +90,12 @@ class _Evidence:
 
     @classmethod
     def of(cls, text: str) -> _Evidence:
-        chunks = _EVIDENCE_CHARS.split(strip_inline_pinyin(text))
-        unigrams: Counter[str] = Counter()
-        bigrams: Counter[str] = Counter()
-        for chunk in chunks:
-            unigrams.update(chunk)
-            bigrams.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
-        return cls(unigrams, bigrams)
+        # Runs of Han and CJK punctuation, separated by NUL: no candidate holds a NUL, so pairs
+        # across a separator are never looked up.
+        joined = _EVIDENCE_CHARS.sub("\0", strip_inline_pinyin(text))
+        unigrams = Counter(joined)
+        del unigrams["\0"]
+        return cls(unigrams, Counter(map(operator.add, joined, joined[1:])))
 
     def __post_init__(self) -> None:
         for char in _COMMON_PUNCT:
@@ -210,8 +210,9 @@ def _restore_dropped_pair(
         before = chars[j - 1] if j else ""
         after = chars[j + 1] if j + 1 < len(chars) else ""
         # p and q were read as one pair, so both are lead-byte values (>= 0x81).
-        firsts = {p: c for p, c in _with_first(trail) if p >= 0x81 and evidence.attested(c)}
-        seconds = {q: c for q, c in _with_second(next_lead) if evidence.attested(c)}
+        known = evidence.known
+        firsts = {p: c for p, c in _with_first(trail) if p >= 0x81 and c in known}
+        seconds = {q: c for q, c in _with_second(next_lead) if c in known}
         current = evidence.score(chars[j], before, after)
         for p, c1 in firsts.items():
             for q, c2 in seconds.items():
