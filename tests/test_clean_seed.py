@@ -11,7 +11,7 @@ import re
 import pytest
 
 from newscrawl.clean import clean_article, normalize_text, strip_inline_pinyin
-from newscrawl.items import Article, Image
+from newscrawl.items import Article, Image, RelatedLink
 from newscrawl.paths import corpus_dir
 
 pytestmark = pytest.mark.corpus
@@ -156,3 +156,31 @@ def test_extractor_shaped_input(raw: str, cleaned: Article) -> None:
     assert result.images == cleaned.images
     assert result.related == cleaned.related
     assert (result.editor, result.source, result.script) == ("萬丹", "法制周報", "Hant")
+
+
+def test_html_shaped_input(
+    lines: list[str], expected_paragraphs: list[str], expected_related: list[str]
+) -> None:
+    """As an HTML extraction may hand it over: the image with its URL (and the caption line still
+    in the body), related titles as links with URLs, pinyin and icons still in their text."""
+    image = Image(url="http://127.0.0.1:8000/img/1.jpg")
+    related = [
+        RelatedLink(title=line.removeprefix("- "), url=f"http://127.0.0.1:8000/a/{i}.html")
+        for i, line in enumerate(lines[11:])
+    ]
+    article = Article(
+        url="http://127.0.0.1:8000/a/0.html", body="\n".join(lines[:11]), images=[image], related=related
+    )
+    result = clean_article(article)
+    assert result.images == [Image(url=image.url, caption=CAPTION, credit="警方供圖")]
+    assert result.body.split("\n") == expected_paragraphs
+    assert [r.title for r in result.related] == expected_related
+    assert [r.url for r in result.related] == [r.url for r in related]
+    assert (result.editor, result.source, result.script) == ("萬丹", "法制周報", "Hant")
+    assert clean_article(result) == result
+
+
+def test_caption_with_credit_from_the_extractor(lines: list[str]) -> None:
+    image = Image(url="http://127.0.0.1:8000/img/1.jpg", caption=lines[0])
+    result = clean_article(Article(url="u", body="\n".join(lines[:11]), images=[image]))
+    assert result.images == [Image(url=image.url, caption=CAPTION, credit="警方供圖")]

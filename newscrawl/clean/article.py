@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from newscrawl.clean.boilerplate import ImageNote, split_body, split_names, strip_icons
+from newscrawl.clean.boilerplate import ImageNote, parse_image_line, split_body, split_names, strip_icons
 from newscrawl.clean.normalize import normalize_line, normalize_text
 from newscrawl.clean.pinyin import strip_inline_pinyin
 from newscrawl.clean.repair import repair_misaligned_gbk
@@ -41,6 +41,16 @@ def _names(names: list[str]) -> list[str]:
 def _key(text: str | None) -> str:
     """Comparison key for captions and titles: no spaces, trailing punctuation ignored."""
     return "".join((text or "").split()).rstrip("。.！!？?")
+
+
+def _clean_image(image: Image) -> Image:
+    """Caption and credit cleaned; a credit the extractor left inside the caption moved out."""
+    caption, credit = _optional(image.caption), _optional(image.credit)
+    if caption and not credit:
+        note = parse_image_line(caption)
+        if note is not None and note.credit:
+            caption, credit = note.caption, note.credit
+    return dataclasses.replace(image, caption=caption, credit=credit)
 
 
 def _merge_images(images: list[Image], notes: list[ImageNote]) -> list[Image]:
@@ -89,10 +99,7 @@ def clean_article(article: Article) -> Article:
     pinyin-free forms used for search and deduplication. Fields the extractor set are only cleaned,
     never replaced; boilerplate lines fill the empty ones. Idempotent."""
     title = clean_line(article.title)
-    images = [
-        dataclasses.replace(i, caption=_optional(i.caption), credit=_optional(i.credit))
-        for i in article.images
-    ]
+    images = [_clean_image(i) for i in article.images]
     related = [dataclasses.replace(r, title=t) for r in article.related if (t := clean_line(r.title))]
     known_captions = frozenset(i.caption for i in images if i.caption)
     parts = split_body(clean_body(article.body, context=title), known_captions)
