@@ -103,6 +103,17 @@ def clean_article(article: Article) -> Article:
     related = [dataclasses.replace(r, title=t) for r in article.related if (t := clean_line(r.title))]
     known_captions = frozenset(i.caption for i in images if i.caption)
     parts = split_body(clean_body(article.body, context=title), known_captions)
+    if parts.images or parts.related or parts.editor or parts.source or parts.authors:
+        logger.debug(
+            "%s: body lines moved to fields: %d image line(s), %d related title(s), editor=%r, "
+            "source=%r, authors=%r",
+            article.url,
+            len(parts.images),
+            len(parts.related),
+            parts.editor,
+            parts.source,
+            parts.authors,
+        )
     body = "\n".join(parts.paragraphs)
 
     authors = _names(article.authors) or parts.authors

@@ -34,11 +34,18 @@ from newscrawl.clean.pinyin import is_reading, strip_inline_pinyin
 
 logger = logging.getLogger(__name__)
 
+# Bounds on the work one page can cause: characters in a span (an ASCII byte, which any pinyin
+# annotation or digit provides, ends the misalignment soon), spans tried per text, and the span
+# length up to which a dropped pair is searched for (each position costs ~24k candidate pairs).
+_MAX_SPAN = 40
+_MAX_SPANS = 32
+_MAX_INSERT_SPAN = 16
+
 # ASCII punctuation that stands for a full-width form (！，．：；) folded by an upstream NFKC pass.
 _FOLDED_PUNCT = "!,.:;"
 _SPAN = re.compile(
     r"[?\ufffd]"
-    rf"(?P<body>(?:[^\x00-\x7f\s?\ufffd]|[{_FOLDED_PUNCT}]){{1,80}}?)"
+    rf"(?P<body>(?:[^\x00-\x7f\s?\ufffd]|[{_FOLDED_PUNCT}]){{1,{_MAX_SPAN}}}?)"
     # The decode falls back into step at an ASCII byte: either a GBK trail byte (0x40-0x7E) that now
     # stands alone before a bracket or a non-ASCII character, or a lead byte swallowed together with
     # the `(` of a pinyin annotation into one `?`.
@@ -176,7 +183,9 @@ def _repair_span(match: re.Match[str], evidence: _Evidence) -> str | None:
         last = chosen
     # A pair the first decode could not read may have been dropped between two characters: try
     # restoring one, where that makes two attested characters in place of an unlikely one.
-    chars = _restore_dropped_pair(pairs, [*middle, last], end, evidence)
+    chars: list[str] | None = [*middle, last]
+    if len(pairs) <= _MAX_INSERT_SPAN:
+        chars = _restore_dropped_pair(pairs, [*middle, last], end, evidence)
     if chars is None or "" in chars:
         return None
 
@@ -234,7 +243,7 @@ def repair_misaligned_gbk(text: str, context: str = "") -> str:
     `context` is more text of the same document (e.g. the title) used only as evidence."""
     if "?" not in text and "\ufffd" not in text:
         return text
-    matches = list(_SPAN.finditer(text))
+    matches = list(itertools.islice(_SPAN.finditer(text), _MAX_SPANS))
     if not matches:
         return text
     # Evidence from the document without the suspicious spans themselves.
