@@ -10,67 +10,33 @@ Public API (keep these names and signatures):
     to_simplified(text) -> str           phrase-level OpenCC conversion
     clean_article(article) -> Article    all of the above applied to an article, boilerplate lines to fields
 
-This first version is deliberately simple; the text-cleaning issue replaces it.
+Also public, for the extraction room and tools:
+
+    repair_misaligned_gbk(text, context="") -> str   spans garbled by a one-byte-shifted GBK decode
+    clean_line(text) -> str              a one-line field normalised and pinyin-free
+    split_names(value) -> list[str]      `本报记者 张三、李四` -> [张三, 李四]
+
+Modules: `normalize` (characters, whitespace), `pinyin` (inline readings), `script` (OpenCC),
+`repair` (garbled GBK spans), `boilerplate` (line classification), `article` (`clean_article`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
-import unicodedata
-from functools import lru_cache
+from newscrawl.clean.article import clean_article, clean_body, clean_line
+from newscrawl.clean.boilerplate import split_names
+from newscrawl.clean.normalize import normalize_text
+from newscrawl.clean.pinyin import strip_inline_pinyin
+from newscrawl.clean.repair import repair_misaligned_gbk
+from newscrawl.clean.script import detect_script, to_simplified
 
-from newscrawl.items import Article
-
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
-_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
-_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,6}[1-5]?)[)）]")
-
-
-def normalize_text(text: str) -> str:
-    text = text.translate(_ZERO_WIDTH).replace("&nbsp;", " ")
-    # Full-width ASCII letters and digits to half-width; CJK punctuation is left alone.
-    text = "".join(
-        unicodedata.normalize("NFKC", ch) if "\uff10" <= ch <= "\uff5a" and ch.isalnum() else ch
-        for ch in text
-    )
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def strip_inline_pinyin(text: str) -> str:
-    return _PINYIN.sub("", text)
-
-
-@lru_cache(maxsize=1)
-def _converter():  # type: ignore[no-untyped-def]
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    return _converter().convert(text)
-
-
-def detect_script(text: str) -> str:
-    han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
-    if not han:
-        return "Hans"
-    sample = "".join(han[:2000])
-    changed = sum(a != b for a, b in zip(sample, to_simplified(sample), strict=False))
-    return "Hant" if changed / len(sample) > 0.02 else "Hans"
-
-
-def clean_article(article: Article) -> Article:
-    title = normalize_text(strip_inline_pinyin(article.title))
-    body = normalize_text(strip_inline_pinyin(article.body))
-    script = detect_script(title + body)
-    return dataclasses.replace(
-        article,
-        title=title,
-        body=body,
-        script=script,
-        title_simplified=to_simplified(title),
-        body_simplified=to_simplified(body),
-    )
+__all__ = [
+    "clean_article",
+    "clean_body",
+    "clean_line",
+    "detect_script",
+    "normalize_text",
+    "repair_misaligned_gbk",
+    "split_names",
+    "strip_inline_pinyin",
+    "to_simplified",
+]
