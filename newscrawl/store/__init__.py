@@ -81,9 +81,11 @@ class Store:
             "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         applied: list[int] = []
-        current = self.schema_version
+        # A set, not a high-water mark: migrations are developed on parallel branches and a
+        # database may have seen a later version before an earlier one was merged.
+        done = {int(r[0]) for r in self.conn.execute("SELECT version FROM schema_migrations")}
         for migration in MIGRATIONS:
-            if migration.version <= current:
+            if migration.version in done:
                 continue
             with self.transaction():
                 migration.apply(self.conn)
