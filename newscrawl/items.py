@@ -81,6 +81,12 @@ class Article:
     """When the page was fetched, ISO 8601 with offset."""
     http_status: int | None = None
     """HTTP status of the response the article came from."""
+    text_fingerprint: str | None = None
+    """Hash of the normalised text (Simplified, pinyin-free, whitespace and punctuation folded): same text, same value."""
+    story_id: int | None = None
+    """The story this copy belongs to: every reprint of one story (any site, any script) shares it."""
+    story_similarity: float | None = None
+    """Similarity (0-1) of this copy's text to the story's first-published copy; 1.0 for that copy."""
 
     def to_dict(self) -> dict[str, Any]:
         """The article as plain JSON-ready values (images and related links as dicts)."""

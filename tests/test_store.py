@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from newscrawl.items import Article, Image, RelatedLink
 from newscrawl.store import Store
 from newscrawl.store.schema import MIGRATIONS
@@ -126,3 +128,47 @@ def test_crawl_run_row(db_path: Path) -> None:
         7,
     )
     assert row["started_at"] <= row["finished_at"]
+
+
+def test_a_database_of_an_older_schema_is_upgraded_in_place(db_path: Path) -> None:
+    import sqlite3
+
+    from newscrawl.store.schema import run_script
+
+    # Build a version-1 database by hand, as an older newscrawl left it, with one article in it.
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL)"
+    )
+    conn.execute("BEGIN")
+    MIGRATIONS[0].apply(conn)
+    conn.execute("INSERT INTO schema_migrations VALUES (1, 'initial', '2024-01-01T00:00:00+08:00')")
+    run_script(
+        conn,
+        "INSERT INTO articles (canonical_url, url, site, title, body, stored_at)"
+        " VALUES ('http://127.0.0.1/a.html', 'http://127.0.0.1/a.html', 'demo', '旧标题', '旧正文。',"
+        " '2024-01-01T00:00:00+08:00')",
+    )
+    conn.execute("COMMIT")
+    conn.close()
+    with Store(db_path) as store:
+        assert store.schema_version == MIGRATIONS[-1].version
+        old = store.get_article("http://127.0.0.1/a.html")
+        assert old is not None and (old.title, old.body, old.story_id) == ("旧标题", "旧正文。", None)
+        assert store.save_article(make_article()) == "new"
+    assert query(db_path, "SELECT COUNT(*) FROM articles")[0][0] == 2
+    assert query(db_path, "SELECT COUNT(*) FROM stories")[0][0] == 0
+
+
+def test_a_migration_merged_later_is_still_applied(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Versions are applied by set: one numbered below the newest applied is not skipped."""
+    from newscrawl import store as store_module
+    from newscrawl.store.schema import Migration
+
+    Store(db_path).close()
+    late = Migration(5, "from a branch merged later", lambda c: c.execute("CREATE TABLE late (x INTEGER)"))
+    monkeypatch.setattr(store_module, "MIGRATIONS", [MIGRATIONS[0], late, *MIGRATIONS[1:]])
+    with Store(db_path) as store:
+        assert "late" in store.db.table_names()
+        assert store.migrate() == []

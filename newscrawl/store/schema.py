@@ -94,6 +94,33 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v10_stories(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        ALTER TABLE articles ADD COLUMN text_fingerprint TEXT;
+        ALTER TABLE articles ADD COLUMN story_id INTEGER;
+        ALTER TABLE articles ADD COLUMN story_similarity REAL;
+        CREATE INDEX articles_fingerprint ON articles(text_fingerprint);
+        CREATE INDEX articles_story ON articles(story_id);
+        CREATE TABLE article_aliases (
+            alias_url TEXT PRIMARY KEY,
+            canonical_url TEXT NOT NULL REFERENCES articles(canonical_url) ON DELETE CASCADE,
+            first_seen_at TEXT NOT NULL
+        );
+        CREATE INDEX article_aliases_canonical ON article_aliases(canonical_url);
+        CREATE VIEW stories AS
+            SELECT story_id,
+                   COUNT(*) AS copies,
+                   COUNT(DISTINCT site) AS sites,
+                   MIN(published_at) AS first_published_at,
+                   MAX(published_at) AS last_published_at
+            FROM articles WHERE story_id IS NOT NULL GROUP BY story_id;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "articles, related_links, crawl_runs, pages", _v1_initial),
+    Migration(10, "text fingerprints, stories, URL aliases", _v10_stories),
 ]
