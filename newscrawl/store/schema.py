@@ -4,8 +4,7 @@ Each migration runs once, inside a transaction, and is recorded in `schema_migra
 made by an older newscrawl is upgraded in place on open. Append new migrations at the end, never edit
 an applied one. Versions need not be contiguous: each room owns a range (dedup 10-19, crawl state
 20-29, fetch errors 30-39, search/export 40-49, sites 50-59, distributed 60-69) so parallel work
-never reuses a number,
-and the runner applies whichever versions a database has not recorded.
+never reuses a number, and the runner applies whichever versions a database has not recorded.
 """
 
 from __future__ import annotations
