@@ -176,6 +176,27 @@ def print_summary(store: Any, run_id: int | None = None) -> None:
         )
 
 
+# -- sites -----------------------------------------------------------------------------------------
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from newscrawl.sites import site_infos
+
+    try:
+        infos = site_infos(project_settings(), args.sites)
+    except KeyError as exc:
+        print(f"newscrawl: unknown site(s): {exc.args[0]}; see `newscrawl sites`", file=sys.stderr)
+        return EXIT_USAGE
+    for info in infos:
+        if args.json:
+            print(json.dumps(info.to_dict(), ensure_ascii=False))
+            continue
+        print(f"{info.name:<12}{info.region or '-':<7}{info.outlet}  ({', '.join(info.domains)})")
+        for url in info.listing_urls + info.sitemap_urls + info.feed_urls:
+            print(f"{'':<19}{url}")
+    return EXIT_OK
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 
@@ -229,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--loglevel", default="WARNING")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sites", help="list the real sites: name, region, outlet, domains, entry pages")
+    p.add_argument("sites", nargs="*", metavar="SITE")
+    p.add_argument("--json", action="store_true", help="one JSON object per site")
+    p.set_defaults(func=cmd_sites)
+
     return parser
 
 

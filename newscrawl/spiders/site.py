@@ -192,12 +192,7 @@ class SiteSpider(NewsSpider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if urlsplit(response.url).path.endswith("/robots.txt"):
-            text = (
-                response.text
-                if isinstance(response, TextResponse)
-                else response.body.decode("utf-8", "replace")
-            )
-            for url in sitemap_urls_from_robots(text, base_url=response.url):
+            for url in sitemap_urls_from_robots(response.body, base_url=response.url):
                 if self.is_allowed(url):
                     yield self.sitemap_request(url)
             return
@@ -237,7 +232,7 @@ class SiteSpider(NewsSpider):
         if body[:2] == b"\x1f\x8b":
             try:
                 body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except (OSError, ValueError):
+            except (OSError, EOFError, ValueError):
                 return None
         return body if body.lstrip()[:1] == b"<" else None
 
