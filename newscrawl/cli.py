@@ -197,6 +197,43 @@ def cmd_sites(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check_sites(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from newscrawl.sites import site_infos
+    from newscrawl.sites.check import REPORTED_FIELDS, check_sites
+
+    settings = project_settings(None, [*args.set, ("LOG_LEVEL", args.loglevel)])
+    try:
+        names = [info.name for info in site_infos(settings, args.sites)]
+    except KeyError as exc:
+        print(f"newscrawl: unknown site(s): {exc.args[0]}; see `newscrawl sites`", file=sys.stderr)
+        return EXIT_USAGE
+    with tempfile.TemporaryDirectory(prefix="newscrawl-check-") as tmp:
+        # The checked articles go to a scratch database unless --db asks to keep them.
+        settings.set("NEWSCRAWL_DB", args.db or str(Path(tmp) / "check.db"), priority="cmdline")
+        reports = check_sites(settings, names, args.articles)
+    if args.json:
+        for report in reports:
+            print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        labels = {"published_at": "date"}
+        header = "".join(f"{labels.get(f, f):>8}" for f in REPORTED_FIELDS)
+        print(f"{'site':<12}{'result':<8}{'links':>6}{'articles':>9}{header}")
+        for r in reports:
+            cells = "".join(f"{r.coverage[f]:>8.0%}" if r.coverage else f"{'-':>8}" for f in REPORTED_FIELDS)
+            result = "ok" if r.ok else "BROKEN"
+            print(
+                f"{r.site:<12}{result:<8}{r.links_found:>6}{f'{r.articles_ok}/{r.articles_tried}':>9}{cells}"
+            )
+        for r in reports:
+            for line in r.problems:
+                print(f"BROKEN  {r.site}: {line}")
+            for line in r.warnings:
+                print(f"warning {r.site}: {line}")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 
@@ -255,6 +292,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sites", nargs="*", metavar="SITE")
     p.add_argument("--json", action="store_true", help="one JSON object per site")
     p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser(
+        "check-sites",
+        help="fetch one listing page and a few articles per site (needs internet); exit 1 if a site broke",
+    )
+    p.add_argument("sites", nargs="*", metavar="SITE", help="default: every site")
+    p.add_argument("--articles", type=int, default=3, metavar="N", help="article pages per site (default 3)")
+    p.add_argument("--db", help="keep the checked articles in this SQLite file (default: a scratch file)")
+    p.add_argument("--json", action="store_true", help="one JSON report per site")
+    p.add_argument("--loglevel", default="WARNING")
+    p.add_argument("-s", dest="set", action="append", type=_key_value, default=[], metavar="NAME=VALUE")
+    p.set_defaults(func=cmd_check_sites)
 
     return parser
 
