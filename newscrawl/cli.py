@@ -234,6 +234,22 @@ def cmd_check_sites(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
 
+def cmd_savefixture(args: argparse.Namespace) -> int:
+    from newscrawl.sites.fixture import FixtureError, record_page, save_fixture
+
+    settings = project_settings(None, [*args.set, ("LOG_LEVEL", args.loglevel)])
+    try:
+        page = record_page(settings, args.url)
+        path = save_fixture(page, Path(args.out), args.name)
+    except FixtureError as exc:
+        print(f"newscrawl: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"Saved {path} ({len(page.body)} bytes, HTTP {page.status}, {page.final_url}) and {path.with_suffix('.json')}"
+    )
+    return EXIT_OK
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 
@@ -305,6 +321,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", dest="set", action="append", type=_key_value, default=[], metavar="NAME=VALUE")
     p.set_defaults(func=cmd_check_sites)
 
+    p = sub.add_parser("savefixture", help="record a live page (bytes, URL, headers, fetch time) for a test")
+    p.add_argument("url", metavar="URL")
+    p.add_argument(
+        "--out", default="data/fixtures", help="folder for NAME.html and NAME.json (default data/fixtures)"
+    )
+    p.add_argument("--name", help="file name without extension (default: from the URL)")
+    p.add_argument("--loglevel", default="WARNING")
+    p.add_argument("-s", dest="set", action="append", type=_key_value, default=[], metavar="NAME=VALUE")
+    p.set_defaults(func=cmd_savefixture)
     return parser
 
 
