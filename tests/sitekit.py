@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scrapy.http import HtmlResponse, Response
 from scrapy.spiderloader import get_spider_loader
@@ -14,10 +13,6 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.sites.fixture import load_fixture
 from newscrawl.spiders.site import SiteSpider
-from tests.conftest import FAST, run_newscrawl
-
-if TYPE_CHECKING:
-    from tests.loopback_web import LoopbackWeb
 
 SITE_FIXTURES = Path(__file__).parent / "fixtures" / "sites"
 
@@ -78,15 +73,3 @@ def article_html(
         f"\n{container}{body}{close}\n<p>责任编辑：陈静</p></body></html>"
     )
     return page.encode(charset)
-
-
-def crawl_through(
-    web: LoopbackWeb, spider: str, db: Path, *spider_args: str, settings: tuple[str, ...] = ()
-) -> subprocess.CompletedProcess[str]:
-    """`newscrawl crawl SPIDER` with the fast loopback settings, its traffic going to `web`."""
-    args = ["crawl", spider, "--db", str(db)]
-    for a in spider_args:
-        args += ["-a", a]
-    for s in FAST + settings:
-        args += ["-s", s]
-    return run_newscrawl(*args, **web.proxy_env())

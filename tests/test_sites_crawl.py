@@ -12,9 +12,9 @@ from pathlib import Path
 from scrapy.http import HtmlResponse
 
 from newscrawl.items import Article
-from tests.conftest import query
+from tests.conftest import crawl, query
 from tests.loopback_web import LoopbackWeb
-from tests.sitekit import article_html, crawl_through, make_spider
+from tests.sitekit import article_html, make_spider
 
 EPAPER = "https://epaper.voc.com.cn"
 ISSUE = f"{EPAPER}/fzzb/html/2024-06/18"
@@ -47,7 +47,7 @@ def test_fzzb_crawl_follows_the_redirect_and_the_pages_of_the_issue(tmp_path: Pa
         )
     db = tmp_path / "fzzb.db"
     with web:
-        proc = crawl_through(web, "fzzb", db)
+        proc = crawl("fzzb", db, **web.proxy_env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = query(db, "SELECT url, site, region, title FROM articles")
     assert sorted(r["url"] for r in rows) == stored

@@ -19,9 +19,9 @@ from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
 from newscrawl.spiders.site import feed_links
 from newscrawl.store import CST
-from tests.conftest import query
+from tests.conftest import crawl, query
 from tests.loopback_web import LoopbackWeb
-from tests.sitekit import article_html, crawl_through, make_spider
+from tests.sitekit import article_html, make_spider
 
 SPP = "https://www.spp.gov.cn"
 TODAY = datetime.now(CST).date()
@@ -282,7 +282,7 @@ def spp_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Loopba
         web.add(url, article_html(f"检察机关办案纪实之{n + 1}", f"{day(n)} 09:30"))
     db = tmp_path_factory.mktemp("spp") / "spp.db"
     with web:
-        proc = crawl_through(web, "spp", db, settings=("NEWSCRAWL_SITEMAP_MAX_AGE_DAYS=30",))
+        proc = crawl("spp", db, settings=("NEWSCRAWL_SITEMAP_MAX_AGE_DAYS=30",), **web.proxy_env())
         yield web, db, (proc, stored)
 
 
