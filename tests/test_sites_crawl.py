@@ -7,6 +7,7 @@ the home redirects to the issue's first page, the pages (版面) link each other
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from scrapy.http import HtmlResponse
@@ -57,6 +58,10 @@ def test_fzzb_crawl_follows_the_redirect_and_the_pages_of_the_issue(tmp_path: Pa
         assert web.hits(url) == 1, f"{url} (?div= variants are one page)"
     assert web.hits(f"{EPAPER}/hnrb/html/2024-06/18/node_1.htm") == 0
     assert web.hits(f"{EPAPER}/hnrb/html/2024-06/18/content_9001.htm?div=-1") == 0
+    # The e-paper has no robots.txt: looking there for sitemaps is no error.
+    run = query(db, "SELECT errors, stats FROM crawl_runs")[0]
+    assert run["errors"] == 0
+    assert json.loads(run["stats"])["newscrawl/sitemap/no_robots_txt"] == 1
 
 
 # -- site hints -------------------------------------------------------------------------------------

@@ -167,8 +167,18 @@ class SiteSpider(NewsSpider):
         return found
 
     def on_error(self, failure: Failure) -> None:
-        super().on_error(failure)
         request = getattr(failure, "request", None)
+        if (
+            request is not None
+            and request.meta.get("newscrawl_kind") == SITEMAP
+            and urlsplit(request.url).path == "/robots.txt"
+            and isinstance(failure.value, HttpError)
+        ):
+            # Asked only to look for Sitemap lines: a site without robots.txt is not an error.
+            self.logger.debug("No robots.txt at %s (HTTP %d)", request.url, failure.value.response.status)
+            self.count("newscrawl/sitemap/no_robots_txt")
+            return
+        super().on_error(failure)
         if request is not None:
             kind = str(request.meta.get("newscrawl_kind", "?"))
             self.fetch_failures.append(FetchFailure(kind, request.url, failure_reason(failure)))
