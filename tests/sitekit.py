@@ -25,9 +25,9 @@ def project_settings(**overrides: Any):  # type: ignore[no-untyped-def]
     return settings
 
 
-def make_spider(name: str, **settings: Any) -> SiteSpider:
-    """The named site spider as a crawl would build it (settings and stats bound), not started."""
-    cls = get_spider_loader(project_settings()).load(name)
+def make_spider(name: str | type[SiteSpider], **settings: Any) -> SiteSpider:
+    """The named site spider (or class) as a crawl would build it (settings and stats bound), not started."""
+    cls = get_spider_loader(project_settings()).load(name) if isinstance(name, str) else name
     values = project_settings(**settings).copy_to_dict()
     # The reactor is get_crawler's business: no crawl is started here.
     for key in ("TWISTED_REACTOR", "TWISTED_REACTOR_ENABLED", "ASYNCIO_EVENT_LOOP"):

@@ -92,6 +92,18 @@ def test_sitemap_index_follows_the_newest_sub_sitemaps() -> None:
     assert urls(spider.parse_sitemap(response)) == [f"{SPP}/sitemap_{n}.xml" for n in range(5)]
 
 
+def test_sitemap_follow_picks_sub_sitemaps_by_name() -> None:
+    from newscrawl.spiders.spp import SppSpider
+
+    class NewsOnly(SppSpider):
+        sitemap_follow = r"/sitemap_news_"
+
+    spider = make_spider(NewsOnly)
+    entries = [(f"{SPP}/sitemap_pages_1.xml", day(0)), (f"{SPP}/sitemap_news_1.xml", day(1))]
+    response = XmlResponse(url=f"{SPP}/sitemap_index.xml", body=sitemap(entries, index=True))
+    assert urls(spider.parse_sitemap(response)) == [f"{SPP}/sitemap_news_1.xml"]
+
+
 def test_urlset_keeps_recent_articles_newest_first_and_skips_the_rest() -> None:
     spider = make_spider("spp", NEWSCRAWL_SITEMAP_MAX_AGE_DAYS=30, NEWSCRAWL_SITEMAP_MAX_URLS=3)
     entries = [
