@@ -176,6 +176,80 @@ def print_summary(store: Any, run_id: int | None = None) -> None:
         )
 
 
+# -- sites -----------------------------------------------------------------------------------------
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from newscrawl.sites import site_infos
+
+    try:
+        infos = site_infos(project_settings(), args.sites)
+    except KeyError as exc:
+        print(f"newscrawl: unknown site(s): {exc.args[0]}; see `newscrawl sites`", file=sys.stderr)
+        return EXIT_USAGE
+    for info in infos:
+        if args.json:
+            print(json.dumps(info.to_dict(), ensure_ascii=False))
+            continue
+        print(f"{info.name:<12}{info.region or '-':<7}{info.outlet}  ({', '.join(info.domains)})")
+        for url in info.listing_urls + info.sitemap_urls + info.feed_urls:
+            print(f"{'':<19}{url}")
+    return EXIT_OK
+
+
+def cmd_check_sites(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from newscrawl.sites import site_infos
+    from newscrawl.sites.check import REPORTED_FIELDS, check_sites
+
+    settings = project_settings(None, [*args.set, ("LOG_LEVEL", args.loglevel)])
+    try:
+        names = [info.name for info in site_infos(settings, args.sites)]
+    except KeyError as exc:
+        print(f"newscrawl: unknown site(s): {exc.args[0]}; see `newscrawl sites`", file=sys.stderr)
+        return EXIT_USAGE
+    with tempfile.TemporaryDirectory(prefix="newscrawl-check-") as tmp:
+        # The checked articles go to a scratch database unless --db asks to keep them.
+        settings.set("NEWSCRAWL_DB", args.db or str(Path(tmp) / "check.db"), priority="cmdline")
+        reports = check_sites(settings, names, args.articles)
+    if args.json:
+        for report in reports:
+            print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        labels = {"published_at": "date"}
+        header = "".join(f"{labels.get(f, f):>8}" for f in REPORTED_FIELDS)
+        print(f"{'site':<12}{'result':<8}{'links':>6}{'articles':>9}{header}")
+        for r in reports:
+            cells = "".join(f"{r.coverage[f]:>8.0%}" if r.coverage else f"{'-':>8}" for f in REPORTED_FIELDS)
+            result = "ok" if r.ok else "BROKEN"
+            print(
+                f"{r.site:<12}{result:<8}{r.links_found:>6}{f'{r.articles_ok}/{r.articles_tried}':>9}{cells}"
+            )
+        for r in reports:
+            for line in r.problems:
+                print(f"BROKEN  {r.site}: {line}")
+            for line in r.warnings:
+                print(f"warning {r.site}: {line}")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
+def cmd_savefixture(args: argparse.Namespace) -> int:
+    from newscrawl.sites.fixture import FixtureError, record_page, save_fixture
+
+    settings = project_settings(None, [*args.set, ("LOG_LEVEL", args.loglevel)])
+    try:
+        page = record_page(settings, args.url)
+        path = save_fixture(page, Path(args.out), args.name)
+    except FixtureError as exc:
+        print(f"newscrawl: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"Saved {path} ({len(page.body)} bytes, HTTP {page.status}, {page.final_url}) and {path.with_suffix('.json')}"
+    )
+    return EXIT_OK
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 
@@ -229,6 +303,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--loglevel", default="WARNING")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sites", help="list the real sites: name, region, outlet, domains, entry pages")
+    p.add_argument("sites", nargs="*", metavar="SITE")
+    p.add_argument("--json", action="store_true", help="one JSON object per site")
+    p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser(
+        "check-sites",
+        help="fetch one listing page and a few articles per site (needs internet); exit 1 if a site broke",
+    )
+    p.add_argument("sites", nargs="*", metavar="SITE", help="default: every site")
+    p.add_argument("--articles", type=int, default=3, metavar="N", help="article pages per site (default 3)")
+    p.add_argument("--db", help="keep the checked articles in this SQLite file (default: a scratch file)")
+    p.add_argument("--json", action="store_true", help="one JSON report per site")
+    p.add_argument("--loglevel", default="WARNING")
+    p.add_argument("-s", dest="set", action="append", type=_key_value, default=[], metavar="NAME=VALUE")
+    p.set_defaults(func=cmd_check_sites)
+
+    p = sub.add_parser("savefixture", help="record a live page (bytes, URL, headers, fetch time) for a test")
+    p.add_argument("url", metavar="URL")
+    p.add_argument(
+        "--out", default="data/fixtures", help="folder for NAME.html and NAME.json (default data/fixtures)"
+    )
+    p.add_argument("--name", help="file name without extension (default: from the URL)")
+    p.add_argument("--loglevel", default="WARNING")
+    p.add_argument("-s", dest="set", action="append", type=_key_value, default=[], metavar="NAME=VALUE")
+    p.set_defaults(func=cmd_savefixture)
     return parser
 
 

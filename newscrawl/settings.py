@@ -36,6 +36,14 @@ NEWSCRAWL_MAX_LISTING_PAGES = 5
 NEWSCRAWL_RELATED_DEPTH = 1
 """How many hops of related-article links to follow from an article found on a listing page."""
 
+# -- discovery on real sites (read by newscrawl.spiders.site.SiteSpider) ----------------------------
+NEWSCRAWL_SITEMAP_MAX_AGE_DAYS = 30
+"""Sitemap entries whose <lastmod> is older than this many days are skipped (0: no age limit)."""
+NEWSCRAWL_SITEMAP_MAX_URLS = 500
+"""At most this many article URLs, newest first, are taken from each sitemap file (0: all)."""
+NEWSCRAWL_CHECK_ARTICLES = 0
+"""Check mode, set by `newscrawl check-sites`: only the first listing page and this many articles."""
+
 # -- storage --------------------------------------------------------------------------------------
 NEWSCRAWL_DB = default_db_path()
 """SQLite database file: `--db`, else `$NEWSCRAWL_DB`, else data/newscrawl.db."""

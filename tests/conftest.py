@@ -53,15 +53,15 @@ def run_newscrawl(
 
 
 def crawl(
-    spider: str, db: Path, *spider_args: str, settings: tuple[str, ...] = ()
+    spider: str, db: Path, *spider_args: str, settings: tuple[str, ...] = (), **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """`newscrawl crawl SPIDER --db DB -a … -s …` with the fast loopback settings."""
+    """`newscrawl crawl SPIDER --db DB -a … -s …` with the fast loopback settings (and extra environment)."""
     args = ["crawl", spider, "--db", str(db)]
     for a in spider_args:
         args += ["-a", a]
     for s in FAST + settings:
         args += ["-s", s]
-    return run_newscrawl(*args)
+    return run_newscrawl(*args, **env)
 
 
 def query(db: Path, sql: str, *params: object) -> list[sqlite3.Row]:
