@@ -69,7 +69,9 @@ class StoreWorkerSpider(scrapy.Spider):
         while True:
             now = time.monotonic()
             if now - last_reap >= poll:
-                registry.reap()
+                for _, _, n in registry.reap():
+                    self._count("newscrawl/redis/reaped_workers")
+                    self._count("newscrawl/redis/requeued", n)
                 last_reap = now
             taken = self.inbox.take(BATCH)
             for raw in taken:

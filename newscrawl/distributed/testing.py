@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
@@ -93,8 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         owner = self.server.owner
         owner._record(self.path, self.headers.get("User-Agent", ""))
-        if owner.latency:
-            time.sleep(owner.latency)
+        delay = owner.latency(self.path) if callable(owner.latency) else owner.latency
+        if delay:
+            time.sleep(delay)
         page = owner.site.get(self.path, owner.base_url)
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
@@ -111,10 +113,13 @@ class _Handler(BaseHTTPRequestHandler):
 class RecordingServer:
     """A demo site on `http://127.0.0.1:PORT` that records every GET with the client's User-Agent.
 
-    `latency` (seconds) is added to every response, as a real site's would be.
+    `latency` (seconds, or a function of the request path giving seconds) is added to every
+    response, as a real site's would be.
     """
 
-    def __init__(self, site: DemoSite, *, latency: float = 0.0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, site: DemoSite, *, latency: float | Callable[[str], float] = 0.0, host: str = "127.0.0.1"
+    ) -> None:
         check_loopback(host)
         self.site = site
         self.latency = latency
