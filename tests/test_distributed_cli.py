@@ -37,7 +37,7 @@ def test_without_a_redis_url_nothing_changes() -> None:
 def test_a_redis_url_makes_the_crawl_a_worker_by_settings_alone() -> None:
     settings = applied([("NEWSCRAWL_REDIS_URL", "redis://127.0.0.1:6379/0")])
     assert settings["SCHEDULER"] == "newscrawl.distributed.scheduler.RedisScheduler"
-    assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
+    assert settings["DUPEFILTER_CLASS"] == "newscrawl.distributed.dupefilter.SharedDupeFilter"
     assert settings.getdict("ITEM_PIPELINES") == {"newscrawl.distributed.pipelines.RedisItemPipeline": 900}
     middlewares = settings.getdict("SPIDER_MIDDLEWARES")
     assert middlewares["newscrawl.middlewares.PageArchiveMiddleware"] is None

@@ -177,3 +177,20 @@ def test_an_unreachable_redis_is_a_clear_error() -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
     with pytest.raises(DistributedModeError, match=f"cannot reach Redis at {url}"):
         redis_client(url)
+
+
+def test_two_workers_dupefilters_agree_and_a_repeat_costs_no_round_trip(client: redis.Redis) -> None:
+    from newscrawl.distributed.dupefilter import SharedDupeFilter
+
+    a = SharedDupeFilter(client, KEYS.dupefilter("site"))
+    b = SharedDupeFilter(client, KEYS.dupefilter("site"))
+    first = Request("http://127.0.0.1/court/1.html")
+    assert a.request_seen(first) is False
+    assert b.request_seen(Request("http://127.0.0.1/court/1.html")) is True
+    # Same URL in another spelling: the same fingerprint, seen.
+    assert b.request_seen(Request("http://127.0.0.1/court/1.html?")) is True
+    assert b.request_seen(Request("http://127.0.0.1/court/2.html")) is False
+    # `a` answers a repeat from memory: even with the shared set gone it still says seen.
+    client.delete(KEYS.dupefilter("site"))
+    assert a.request_seen(first) is True
+    assert client.scard(KEYS.dupefilter("site")) == 0

@@ -9,7 +9,8 @@ turns a crawl into a *worker* by settings alone:
   acknowledged only once the engine is done with it (downloaded, its links queued, its items pushed);
   a worker whose heartbeat expires has its leases put back in the queue by any live worker or the
   store worker;
-- `DUPEFILTER_CLASS` → scrapy-redis's `RFPDupeFilter`, one fingerprint set per spider for all workers;
+- `DUPEFILTER_CLASS` → `SharedDupeFilter`, scrapy-redis's `RFPDupeFilter` (one fingerprint set per
+  spider for all workers) that remembers locally what it already knows to be seen;
 - `ITEM_PIPELINES` → `RedisItemPipeline` only: articles go to a Redis list, raw pages and run stats
   too (`RedisPageArchiveMiddleware`, `RedisRunRecorder`); workers never open SQLite;
 - `SeedOnceMiddleware`: the spider's own `async def start()` seeds the shared queue once per crawl,

@@ -39,7 +39,9 @@ class RedisAddon:
         # cmdline priority: settings.py's own SCHEDULER or ITEM_PIPELINES (project priority) must not
         # turn a worker back into a single-machine crawl that writes SQLite.
         settings.set("SCHEDULER", "newscrawl.distributed.scheduler.RedisScheduler", priority="cmdline")
-        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="cmdline")
+        settings.set(
+            "DUPEFILTER_CLASS", "newscrawl.distributed.dupefilter.SharedDupeFilter", priority="cmdline"
+        )
         # Workers only push: validate, clean, dedup and store run once, in the store worker.
         settings.set(
             "ITEM_PIPELINES", {"newscrawl.distributed.pipelines.RedisItemPipeline": 900}, priority="cmdline"

@@ -15,10 +15,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.distributed.connection import DistributedModeError, crawl_connection
+from newscrawl.distributed.dupefilter import SharedDupeFilter
 from newscrawl.distributed.frontier import ReliablePriorityQueue, WorkerRegistry
 
 if TYPE_CHECKING:
@@ -38,11 +40,13 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]
 
     def __init__(self, crawler: Crawler, server: redis.Redis, keys: RedisKeys, worker: str) -> None:
         settings = crawler.settings
-        super().__init__(
-            server,
-            persist=settings.getbool("NEWSCRAWL_REDIS_PERSIST"),
-            dupefilter_cls="scrapy_redis.dupefilter.RFPDupeFilter",
-        )
+        dupefilter_cls = load_object(settings.get("DUPEFILTER_CLASS") or SharedDupeFilter)
+        if not (isinstance(dupefilter_cls, type) and issubclass(dupefilter_cls, RFPDupeFilter)):
+            raise DistributedModeError(
+                f"DUPEFILTER_CLASS must be a scrapy-redis RFPDupeFilter in the distributed mode, not {dupefilter_cls!r}"
+            )
+        super().__init__(server, persist=settings.getbool("NEWSCRAWL_REDIS_PERSIST"))
+        self.dupefilter_cls = dupefilter_cls
         self.crawler = crawler
         self.stats = crawler.stats
         self.keys = keys
@@ -75,7 +79,7 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]
             leases_key=self.keys.leases(name, self.worker),
             lease_seq_key=self.keys.lease_seq(name),
         )
-        self.df = RFPDupeFilter(
+        self.df = self.dupefilter_cls(
             self.server,
             key=self.keys.dupefilter(name),
             debug=self.crawler.settings.getbool("DUPEFILTER_DEBUG"),
@@ -113,7 +117,14 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]
     # -- the engine's side -------------------------------------------------------------------
 
     def enqueue_request(self, request: Request) -> bool:
-        return bool(super().enqueue_request(request))
+        # scrapy-redis's own version passes `spider=` to the stats, which Scrapy 2.19 deprecates.
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.queue.push(request)
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         self._ack_finished()
