@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.distributed.testing import LocalRedis, redis_server_binary
+from newscrawl.demo import is_article_url
+from newscrawl.distributed.testing import LocalRedis, RecordingServer, redis_server_binary
 from newscrawl.paths import PROJECT_ROOT
 from tests.conftest import FAST, subprocess_env
 
@@ -91,3 +92,9 @@ def finish(process: subprocess.Popen[bytes], log: Path, timeout: float = 240) ->
 
 def log_tail(log: Path, chars: int = 3000) -> str:
     return log.read_text(errors="replace")[-chars:]
+
+
+def articles_fetched(server: RecordingServer, agent: str) -> int:
+    """How many article pages the worker with User-Agent `agent` has fetched so far."""
+    paths = server.fetches_by_agent().get(agent, [])
+    return sum(1 for path in paths if is_article_url(server.base_url + path))

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from newscrawl.demo import is_article_url
 from newscrawl.distributed.connection import RedisKeys
 from newscrawl.distributed.testing import RecordingServer, scaled_site, wait_for
 from tests.conftest import query
 from tests.distributed_support import (
+    articles_fetched,
     finish,
     log_tail,
     redis_url,
@@ -41,10 +41,6 @@ def test_killing_a_worker_mid_crawl_loses_no_article(redis_url: str, tmp_path: P
     with RecordingServer(site, latency=article_latency) as server:
         base_url = server.base_url
 
-        def victim_articles() -> int:
-            paths = server.fetches_by_agent().get(VICTIM, [])
-            return sum(1 for p in paths if is_article_url(base_url + p))
-
         store = start_store_worker(redis_url, db, tmp_path / "store.log")
         workers = {
             name: start_worker(
@@ -57,7 +53,9 @@ def test_killing_a_worker_mid_crawl_loses_no_article(redis_url: str, tmp_path: P
             )
             for name in WORKERS
         }
-        assert wait_for(lambda: victim_articles() >= 16, timeout=120), log_tail(tmp_path / f"{VICTIM}.log")
+        assert wait_for(lambda: articles_fetched(server, VICTIM) >= 16, timeout=120), log_tail(
+            tmp_path / f"{VICTIM}.log"
+        )
         total_at_kill = sum(1 for f in server.fetches if "/content_" in f.path)
         workers[VICTIM].send_signal(signal.SIGKILL)
         assert workers[VICTIM].wait(timeout=30) == -signal.SIGKILL
@@ -123,3 +121,36 @@ def test_killing_the_store_worker_loses_no_record(redis_url: str, tmp_path: Path
     assert client.llen(keys.items) == 0
     assert client.llen(keys.storing) == 0
     assert client.llen(keys.failed) == 0
+
+
+@pytest.mark.slow
+def test_a_worker_stopped_with_ctrl_c_hands_its_work_to_the_next(redis_url: str, tmp_path: Path) -> None:
+    articles = 60
+    site = scaled_site(articles)
+    db = tmp_path / "shared.db"
+    with RecordingServer(site, latency=article_latency) as server:
+        base_url = server.base_url
+
+        store = start_store_worker(redis_url, db, tmp_path / "store.log", exit_when_idle=5)
+        first = start_worker(redis_url, base_url, "worker-a", tmp_path, "CONCURRENT_REQUESTS=4")
+        assert wait_for(lambda: articles_fetched(server, "worker-a") >= 8, timeout=120), log_tail(
+            tmp_path / "worker-a.log"
+        )
+        first.send_signal(signal.SIGINT)
+        assert finish(first, tmp_path / "worker-a.log") == 0, log_tail(tmp_path / "worker-a.log")
+        assert articles_fetched(server, "worker-a") < articles, (
+            "worker-a finished the crawl before it was stopped"
+        )
+        second = start_worker(redis_url, base_url, "worker-b", tmp_path, "CONCURRENT_REQUESTS=4")
+        assert finish(second, tmp_path / "worker-b.log") == 0, log_tail(tmp_path / "worker-b.log")
+        assert finish(store, tmp_path / "store.log") == 0, log_tail(tmp_path / "store.log")
+        by_worker = server.fetches_by_agent()
+
+    stored = Counter(row["canonical_url"] for row in query(db, "SELECT canonical_url FROM articles"))
+    assert set(stored) == {article.url(base_url) for article in site.articles}
+    assert max(stored.values()) == 1
+    worker_runs = query(db, "SELECT finish_reason FROM crawl_runs WHERE spider LIKE 'demo@%' ORDER BY id")
+    assert [r["finish_reason"] for r in worker_runs] == ["shutdown", "finished"]
+    # worker-b did not start the crawl over: listing page 1 of each section was fetched once.
+    html = Counter(p for paths in by_worker.values() for p in paths if p.endswith(".html"))
+    assert all(html[f"/{key}/index.html"] == 1 for key in site.sections)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from newscrawl.distributed.connection import crawl_connection
 from newscrawl.distributed.frontier import WorkerRegistry
 from newscrawl.distributed.records import Outbox, page_record
+from newscrawl.middlewares import PageArchiveMiddleware
 from newscrawl.store import CST
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-ARTICLE_KIND = "article"
 
 
 class SeedOnceMiddleware:
@@ -66,35 +65,14 @@ class SeedOnceMiddleware:
             self.crawler.stats.set_value("newscrawl/redis/seeded", seeded)
 
 
-class RedisPageArchiveMiddleware:
+class RedisPageArchiveMiddleware(PageArchiveMiddleware):
     """`PageArchiveMiddleware` for workers: the raw article page goes to Redis, not to a local SQLite.
 
     Same rule for which pages count (`meta["newscrawl_kind"] == "article"`), same switch
     (`NEWSCRAWL_STORE_PAGES`); the store worker writes them to the `pages` table.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.enabled = crawler.settings.getbool("NEWSCRAWL_STORE_PAGES", True)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RedisPageArchiveMiddleware:
-        return cls(crawler)
-
-    async def process_spider_output_async(
-        self, response: Response, result: AsyncIterator[Any]
-    ) -> AsyncIterator[Any]:
-        self._archive(response)
-        async for item in result:
-            yield item
-
-    def process_spider_output(self, response: Response, result: Any) -> Any:
-        self._archive(response)
-        yield from result
-
     def _archive(self, response: Response) -> None:
-        if not self.enabled or response.meta.get("newscrawl_kind") != ARTICLE_KIND:
-            return
         server, keys, worker = crawl_connection(self.crawler)
         headers = {
             k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()
