@@ -65,8 +65,45 @@ def run_crawls(settings: Settings, spiders: Sequence[tuple[str, dict[str, str]]]
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     settings = project_settings(args.db, args.set)
+    if args.redis:
+        settings.set("NEWSCRAWL_REDIS_URL", args.redis, priority="cmdline")
+    if settings.get("NEWSCRAWL_REDIS_URL") and not check_redis(settings.get("NEWSCRAWL_REDIS_URL")):
+        return EXIT_FAILED
     spider_args = dict(args.arg)
     return run_crawls(settings, [(name, spider_args) for name in args.spiders])
+
+
+def check_redis(url: str) -> bool:
+    """Whether the Redis of the distributed mode answers; says why not on stderr."""
+    from newscrawl.distributed.connection import DistributedModeError, redis_client
+
+    try:
+        redis_client(url).close()
+    except DistributedModeError as exc:
+        print(f"newscrawl: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_store_worker(args: argparse.Namespace) -> int:
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from newscrawl.distributed.addon import STORE
+    from newscrawl.distributed.storeworker import StoreWorkerSpider
+
+    settings = project_settings(args.db, args.set)
+    url = args.redis or settings.get("NEWSCRAWL_REDIS_URL")
+    if not url:
+        print("newscrawl: store-worker needs --redis URL (or NEWSCRAWL_REDIS_URL)", file=sys.stderr)
+        return EXIT_USAGE
+    if not check_redis(url):
+        return EXIT_FAILED
+    settings.set("NEWSCRAWL_REDIS_URL", url, priority="cmdline")
+    settings.set("NEWSCRAWL_REDIS_ROLE", STORE, priority="cmdline")
+    process = AsyncCrawlerProcess(settings)
+    process.crawl(StoreWorkerSpider, exit_when_idle=args.exit_when_idle)
+    process.start()
+    return EXIT_FAILED if process.bootstrap_failed else EXIT_OK
 
 
 # -- extract ---------------------------------------------------------------------------------------
@@ -280,7 +317,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="Scrapy setting",
     )
+    p.add_argument(
+        "--redis",
+        metavar="URL",
+        help="run as one worker of a distributed crawl sharing this Redis (redis://host:6379/0); "
+        "items go to `newscrawl store-worker`, not to --db",
+    )
     p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser(
+        "store-worker", help="write what distributed workers push to Redis into the SQLite store"
+    )
+    p.add_argument("--redis", metavar="URL", help="the workers' Redis (default: $NEWSCRAWL_REDIS_URL)")
+    p.add_argument("--db", help=f"SQLite file (default: $NEWSCRAWL_DB or {default_db_path()})")
+    p.add_argument(
+        "--exit-when-idle",
+        type=float,
+        metavar="SECONDS",
+        help="stop once no worker is registered and no record is waiting for this long "
+        "(default: run until interrupted)",
+    )
+    p.add_argument(
+        "-s",
+        dest="set",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="NAME=VALUE",
+        help="Scrapy setting",
+    )
+    p.set_defaults(func=cmd_store_worker)
 
     p = sub.add_parser("extract", help="extract articles from saved pages and print them as JSON lines")
     p.add_argument("files", nargs="+", metavar="FILE", help="HTML page, or .txt (one paragraph per line)")

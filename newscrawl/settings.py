@@ -6,6 +6,8 @@ command and the tests relax the delays for their own loopback server only.
 
 from __future__ import annotations
 
+import os
+
 from newscrawl import __version__
 from newscrawl.paths import default_db_path
 
@@ -61,6 +63,17 @@ SPIDER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "newscrawl.extensions.CrawlRunRecorder": 100,
+}
+
+# -- distributed mode (newscrawl.distributed; needs the `distributed` extra) ---------------------------
+NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL") or None
+"""Redis shared by the workers (`redis://host:6379/0`); `--redis` or `$NEWSCRAWL_REDIS_URL`. Unset: single machine."""
+NEWSCRAWL_REDIS_WORKER_TIMEOUT = 30.0
+"""Seconds without a heartbeat after which a worker counts as dead and its in-flight requests are re-queued."""
+NEWSCRAWL_REDIS_POLL_INTERVAL = 0.25
+"""Seconds between a worker's heartbeats (and its looks at the shared queue when it has nothing to do)."""
+ADDONS = {
+    "newscrawl.distributed.RedisAddon": 0,
 }
 
 # -- output ---------------------------------------------------------------------------------------

@@ -99,10 +99,11 @@ class Store:
 
     # -- crawl runs --------------------------------------------------------------------------
 
-    def start_run(self, spider: str) -> int:
+    def start_run(self, spider: str, started_at: str | None = None) -> int:
+        """A new `crawl_runs` row; `started_at` when the run began elsewhere (a distributed worker)."""
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO crawl_runs (spider, started_at) VALUES (?, ?)", (spider, now_iso())
+                "INSERT INTO crawl_runs (spider, started_at) VALUES (?, ?)", (spider, started_at or now_iso())
             )
         return int(cur.lastrowid or 0)
 
@@ -116,13 +117,14 @@ class Store:
         articles_dropped: int,
         errors: int,
         stats: Mapping[str, Any] | None = None,
+        finished_at: str | None = None,
     ) -> None:
         with self.transaction():
             self.conn.execute(
                 "UPDATE crawl_runs SET finished_at=?, finish_reason=?, pages_fetched=?, articles_stored=?,"
                 " articles_dropped=?, errors=?, stats=? WHERE id=?",
                 (
-                    now_iso(),
+                    finished_at or now_iso(),
                     finish_reason,
                     pages_fetched,
                     articles_stored,
