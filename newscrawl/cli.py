@@ -209,6 +209,12 @@ class Progress:
             sys.stderr.flush()
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, got {text!r}")
+    return int(text)
+
+
 def _filters(args: argparse.Namespace, query: str | None) -> Any:
     from newscrawl.store.filters import ArticleFilter
 
@@ -398,18 +404,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "–" if overall.stories is None else f"{overall.stories:,}",
             _pct(overall.duplicate_ratio),
             *[""] * 5,
-            f"{overall.runs:,} runs",
+            f"{overall.runs:,} run{'' if overall.runs == 1 else 's'}",
             "",
             f"{overall.errors_total:,}",
         ]
     )
     for line in _table(headers, rows):
         print(line)
-    print(
-        "dup: share of a site's articles repeating a story it already has (row all: repeating a story"
-        " stored anywhere); shared: share whose story is also on another site; errors: of the last run"
-        " (all: of every run)."
-    )
+    print()
+    print("dup: share of a site's articles repeating a story it already has (all: a story stored anywhere)")
+    print("shared: share whose story is also on another site; errors: of the last run (all: of every run)")
     return EXIT_OK
 
 
@@ -512,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "query", nargs="+", metavar="TERM", help='all terms must occur; "…" keeps spaces in a term'
     )
-    p.add_argument("--limit", type=int, default=20, help="most hits to show (default 20)")
+    p.add_argument("--limit", type=_positive_int, default=20, help="most hits to show (default 20)")
     p.add_argument("--json", action="store_true", help="one JSON object per hit, for scripts")
     add_filters(p)
     p.set_defaults(func=cmd_search)

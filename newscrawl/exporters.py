@@ -9,6 +9,7 @@ keeps Chinese readable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from io import TextIOWrapper
 from typing import IO, Any
 
@@ -33,8 +34,11 @@ class ArticleCsvItemExporter(BaseItemExporter):
         self.writer: CsvWriter | None = None
 
     def start_exporting(self) -> None:
-        columns = list(self.fields_to_export or ARTICLE_FIELDS)
-        self.writer = CsvWriter(self.stream, columns)
+        fields = self.fields_to_export or ARTICLE_FIELDS
+        columns = list(fields)
+        # FEED_EXPORT_FIELDS may map field names to column headings.
+        header = [fields[c] for c in columns] if isinstance(fields, Mapping) else columns
+        self.writer = CsvWriter(self.stream, columns, header=header)
 
     def export_item(self, item: Any) -> None:
         assert self.writer is not None

@@ -18,6 +18,18 @@ from tests.conftest import query, run_newscrawl, subprocess_env
 from tests.samples_export import save, tricky_articles, url
 
 
+def start_export(db: Path, out: Path, stderr: int) -> subprocess.Popen[bytes]:
+    """`newscrawl export --db DB -o OUT` in the background, its stderr where the test says."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "newscrawl", "export", "--db", str(db), "-o", str(out)],
+        cwd=PROJECT_ROOT,
+        env=subprocess_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+
+
 def test_quiet_when_not_on_a_terminal(tmp_path: Path) -> None:
     """As under cron: stdout and stderr are not terminals, and a good export prints nothing."""
     db = tmp_path / "a.db"
@@ -33,14 +45,7 @@ def test_progress_and_a_closing_line_on_a_terminal(tmp_path: Path) -> None:
     save(db, tricky_articles())
     out = tmp_path / "out.jsonl"
     leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newscrawl", "export", "--db", str(db), "-o", str(out)],
-        cwd=PROJECT_ROOT,
-        env=subprocess_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=follower,
-    )
+    proc = start_export(db, out, stderr=follower)
     os.close(follower)
     seen = b""
     while True:
@@ -94,13 +99,7 @@ def test_kill_9_mid_export_leaves_the_previous_file_whole(tmp_path: Path) -> Non
     target = tmp_path / "export.csv"
     target.write_text("the previous export\n", encoding="utf-8")
     partial = tmp_path / "export.csv.part"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newscrawl", "export", "--db", str(db), "-o", str(target)],
-        cwd=PROJECT_ROOT,
-        env=subprocess_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_export(db, target, stderr=subprocess.DEVNULL)
     try:
         while not (partial.exists() and partial.stat().st_size > 0) and proc.poll() is None:
             time.sleep(0.002)

@@ -85,3 +85,23 @@ def test_csv_feed_is_the_export_csv(feeds: Feeds) -> None:
     assert all(
         row[images] == "" or json.loads(row[images])[0]["url"].startswith(feeds.base_url) for row in feed[1:]
     )
+
+
+def test_feed_export_fields_pick_order_and_rename_columns() -> None:
+    """FEED_EXPORT_FIELDS as a list picks and orders columns; as a mapping it also renames them."""
+    from io import BytesIO
+
+    from newscrawl.exporters import ArticleCsvItemExporter
+    from tests.samples_export import tricky_articles
+
+    first = tricky_articles()[0]
+    for fields, header in (
+        (["title", "correspondents"], "title,correspondents"),
+        ({"title": "标题", "correspondents": "通讯员"}, "标题,通讯员"),
+    ):
+        buffer = BytesIO()
+        exporter = ArticleCsvItemExporter(buffer, fields_to_export=fields)
+        exporter.start_exporting()
+        exporter.export_item(first)
+        exporter.finish_exporting()
+        assert buffer.getvalue().decode("utf-8").splitlines() == [header, f"{first.title},李静;王芳"]

@@ -176,7 +176,9 @@ class CsvWriter:
     A list of names is `;`-joined; a list of objects is written as JSON text (a `str` there is taken
     to be JSON text already); None and empty lists are empty cells."""
 
-    def __init__(self, out: IO[str], columns: Sequence[str], excel: bool = False) -> None:
+    def __init__(
+        self, out: IO[str], columns: Sequence[str], excel: bool = False, header: Sequence[str] | None = None
+    ) -> None:
         self.writer = csv.writer(out)
         self.columns = tuple(columns)
         self.excel = excel
@@ -187,7 +189,7 @@ class CsvWriter:
             for i, c in enumerate(self.columns)
             if c in (LIST_FIELDS | EXTRA_LIST_COLUMNS) - OBJECT_LIST_FIELDS
         ]
-        self.writer.writerow(self.columns)
+        self.writer.writerow(self.columns if header is None else header)
 
     def write(self, record: Mapping[str, Any]) -> None:
         self.write_row([record.get(name) for name in self.columns])
