@@ -284,6 +284,244 @@ def cmd_savefixture(args: argparse.Namespace) -> int:
     print(
         f"Saved {path} ({len(page.body)} bytes, HTTP {page.status}, {page.final_url}) and {path.with_suffix('.json')}"
     )
+# -- export, search, stats -------------------------------------------------------------------------
+
+
+class Progress:
+    """Periodic counts on stderr when it is a terminal; nothing at all in cron or a pipe."""
+
+    def __init__(self, label: str, total: int | None, enabled: bool | None = None) -> None:
+        import time
+
+        self.label, self.total = label, total
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.started = self.last = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if not self.enabled or (now - self.last < 0.2 and done != self.total):
+            return
+        self.last = now
+        rate = done / (now - self.started) if now > self.started else 0.0
+        of = f"/{self.total:,} ({done / self.total:.0%})" if self.total else ""
+        sys.stderr.write(f"\r{self.label} {done:,}{of}, {rate:,.0f}/s ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, got {text!r}")
+    return int(text)
+
+
+def _filters(args: argparse.Namespace, query: str | None) -> Any:
+    from newscrawl.store.filters import ArticleFilter
+
+    return ArticleFilter(sites=tuple(args.site or ()), since=args.since, until=args.until, query=query)
+
+
+def _open_existing_store(db: str | None) -> Any:
+    """The store at `db`, or None (with a message) when there is no database there yet."""
+    from newscrawl.paths import default_db_path
+    from newscrawl.store import Store
+
+    path = Path(db or default_db_path())
+    if not path.exists():
+        print(f"newscrawl: no database at {path}; crawl first, or pass --db", file=sys.stderr)
+        return None
+    return Store(path)
+
+
+def _export_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    if args.excel:
+        return "csv"
+    suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
+    return suffix if suffix in ("csv", "json", "jsonl") else "jsonl"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from newscrawl.store.export import ExportError, count_records, export_articles
+    from newscrawl.store.filters import FilterError
+    from newscrawl.store.search import QueryError
+
+    fmt = _export_format(args)
+    store = _open_existing_store(args.db)
+    if store is None:
+        return EXIT_FAILED
+    filters = _filters(args, args.query)
+    encoding = "utf-8-sig" if args.excel else "utf-8"
+    with store:
+        try:
+            total = count_records(store, filters)
+        except (FilterError, QueryError, ExportError) as exc:
+            print(f"newscrawl: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        # On stdout the counts would land among the rows when both go to the terminal.
+        to_terminal = args.output is None and sys.stdout.isatty()
+        progress = Progress("exported", total, enabled=False if to_terminal else args.progress)
+        options: dict[str, Any] = {"filters": filters, "include": args.with_, "excel": args.excel}
+        try:
+            if args.output is None:
+                out = open(sys.stdout.fileno(), "w", encoding=encoding, newline="", closefd=False)  # noqa: SIM115
+                with out:
+                    count = export_articles(store, out, fmt, progress=progress, **options)
+            else:
+                # Written beside the target and renamed at the end: a cron job reading FILE never
+                # sees half an export, and an export that fails leaves the previous FILE in place.
+                target = Path(args.output)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_name(target.name + ".part")
+                try:
+                    with partial.open("w", encoding=encoding, newline="") as out:
+                        count = export_articles(store, out, fmt, progress=progress, **options)
+                    os.replace(partial, target)
+                finally:
+                    partial.unlink(missing_ok=True)
+        except ExportError as exc:
+            print(f"newscrawl: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except BrokenPipeError:
+            # `newscrawl export | head`: the reader has what it wanted.
+            return EXIT_OK
+        finally:
+            progress.close()
+    # A closing line for a person at a terminal; cron mails whatever a job prints, so none there.
+    if args.output is not None and not args.quiet and (args.progress or sys.stderr.isatty()):
+        print(f"Exported {count:,} articles to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _highlight(text: str, spans: Sequence[Sequence[int]], color: bool) -> str:
+    start_mark, end_mark = ("\x1b[1;31m", "\x1b[0m") if color else ("«", "»")
+    out, last = [], 0
+    for a, b in spans:
+        out += [text[last:a], start_mark, text[a:b], end_mark]
+        last = b
+    out.append(text[last:])
+    return "".join(out)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from newscrawl.store.filters import FilterError
+    from newscrawl.store.search import QueryError, search
+
+    store = _open_existing_store(args.db)
+    if store is None:
+        return EXIT_FAILED
+    query = " ".join(args.query)
+    with store:
+        try:
+            hits = search(store, _filters(args, query), limit=args.limit)
+        except (FilterError, QueryError) as exc:
+            print(f"newscrawl: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.json:
+        for hit in hits:
+            print(json.dumps(hit.to_dict(), ensure_ascii=False))
+        return EXIT_OK
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    for hit in hits:
+        day = (hit.published_at or "")[:10] or "undated"
+        print(f"{hit.rank:>3}. {_highlight(hit.title, hit.title_highlights, color)}")
+        print(f"     {hit.site} · {day} · {hit.canonical_url}")
+        if hit.snippet:
+            print(f"     {_highlight(hit.snippet, hit.highlights, color)}")
+    if not hits:
+        print(f"No articles match {query!r}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cell_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Columns padded to the widest cell (CJK counted double); the first `left` columns left-aligned."""
+    widths = [max(_cell_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = []
+    for row in [headers, *rows]:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _cell_width(cell))
+            cells.append(cell + pad if i < left else pad + cell)
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from newscrawl.store.stats import site_stats, totals
+
+    store = _open_existing_store(args.db)
+    if store is None:
+        return EXIT_FAILED
+    with store:
+        sites = site_stats(store)
+        overall = totals(store, sites)
+    if args.json:
+        out = {"sites": [dataclasses.asdict(s) for s in sites], "totals": dataclasses.asdict(overall)}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    headers = ["site", "articles", "stories", "dup", "shared", "date", "authors", "source", "editor"]
+    headers += ["last run", "added", "errors"]
+    rows = []
+    for s in sites:
+        if s.last_run_id is None:
+            last = "–"
+        else:
+            when = (s.last_run_started_at or "")[:16].replace("T", " ")
+            last = f"#{s.last_run_id} {when} {s.last_run_finish_reason or 'unfinished'}"
+        rows.append(
+            [
+                s.site,
+                f"{s.articles:,}",
+                "–" if s.stories is None else f"{s.stories:,}",
+                _pct(s.duplicate_ratio),
+                _pct(s.shared_ratio),
+                _pct(s.with_date),
+                _pct(s.with_authors),
+                _pct(s.with_source),
+                _pct(s.with_editor),
+                last,
+                "–" if s.last_run_added is None else f"{s.last_run_added:,}",
+                "–" if s.last_run_errors is None else f"{s.last_run_errors:,}",
+            ]
+        )
+    rows.append(
+        [
+            "all",
+            f"{overall.articles:,}",
+            "–" if overall.stories is None else f"{overall.stories:,}",
+            _pct(overall.duplicate_ratio),
+            *[""] * 5,
+            f"{overall.runs:,} run{'' if overall.runs == 1 else 's'}",
+            "",
+            f"{overall.errors_total:,}",
+        ]
+    )
+    for line in _table(headers, rows):
+        print(line)
+    print()
+    print("dup: share of a site's articles repeating a story it already has (all: a story stored anywhere)")
+    print("shared: share whose story is also on another site; errors: of the last run (all: of every run)")
     return EXIT_OK
 
 
@@ -396,6 +634,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loglevel", default="WARNING")
     p.add_argument("-s", dest="set", action="append", type=_key_value, default=[], metavar="NAME=VALUE")
     p.set_defaults(func=cmd_savefixture)
+    db_help = f"SQLite file (default: $NEWSCRAWL_DB or {default_db_path()})"
+
+    def add_filters(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--site", action="append", metavar="SITE", help="only this site (repeatable)")
+        p.add_argument(
+            "--since", metavar="DATE", help="published on or after DATE (2024, 2024-03, 2024-03-15)"
+        )
+        p.add_argument(
+            "--until", metavar="DATE", help="published on or before DATE (the whole day/month/year)"
+        )
+        p.add_argument("--db", help=db_help)
+
+    p = sub.add_parser("export", help="write stored articles as CSV, JSON or JSON Lines")
+    p.add_argument(
+        "--format",
+        choices=("csv", "json", "jsonl"),
+        help="default: from -o's suffix, else jsonl (csv with --excel)",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+    p.add_argument("--excel", action="store_true", help="CSV for spreadsheets: BOM, formulas neutralised")
+    p.add_argument(
+        "--with",
+        dest="with_",
+        action="append",
+        choices=("related", "stories"),
+        default=[],
+        help="extra columns: related (link graph), stories (story counts); repeatable",
+    )
+    p.add_argument("--query", metavar="TEXT", help="only articles matching this full-text query")
+    add_filters(p)
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show counts while writing (default: when stderr is a terminal)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no closing line on the terminal")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "search", help="full-text search (Simplified or Traditional) with highlighted snippets"
+    )
+    p.add_argument(
+        "query", nargs="+", metavar="TERM", help='all terms must occur; "…" keeps spaces in a term'
+    )
+    p.add_argument("--limit", type=_positive_int, default=20, help="most hits to show (default 20)")
+    p.add_argument("--json", action="store_true", help="one JSON object per hit, for scripts")
+    add_filters(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("stats", help="per site: articles, stories, duplicates, field coverage, last run")
+    p.add_argument("--json", action="store_true", help="the same figures as JSON")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_stats)
     return parser
 
 

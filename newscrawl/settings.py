@@ -78,5 +78,9 @@ ADDONS = {
 
 # -- output ---------------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {
+    # `scrapy crawl SITE -O out.csv` writes the columns of `newscrawl export --format csv`.
+    "csv": "newscrawl.exporters.ArticleCsvItemExporter",
+}
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

@@ -120,7 +120,60 @@ def _v10_stories(conn: sqlite3.Connection) -> None:
     )
 
 
+# What the search index holds for an article: the Simplified, pinyin-free text (the page's own text
+# when a writer left the Simplified columns empty), each column closed by one newline. The newline
+# makes every occurrence of a one- or two-character term the start of a trigram — also at the very
+# end of a title — so `newscrawl.store.search` can find short terms through the index's vocabulary.
+_FTS_TITLE = "COALESCE(NEW.title_simplified, NEW.title) || char(10)"
+_FTS_BODY = "COALESCE(NEW.body_simplified, NEW.body) || char(10)"
+
+
+def _v40_search(conn: sqlite3.Connection) -> None:
+    # A table that keeps its own copy of the text, rather than an external-content table over
+    # `articles`: `Store.save_article` writes with INSERT OR REPLACE, whose implicit delete fires the
+    # delete trigger only under PRAGMA recursive_triggers (on in sqlite-utils connections, off in the
+    # sqlite3 shell). An external-content index must be told the exact old values once and only once;
+    # deleting a row of this table by rowid is idempotent, so the triggers below stay right whichever
+    # way a writer's connection is set — and users get snippet()/highlight() in plain SQL and Datasette.
+    index_new = f"INSERT OR REPLACE INTO articles_fts (rowid, title, body) VALUES (NEW.rowid, {_FTS_TITLE}, {_FTS_BODY})"
+    statements = [
+        "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize='trigram')",
+        "CREATE VIRTUAL TABLE articles_fts_vocab USING fts5vocab(articles_fts, 'row')",
+        # INSERT OR REPLACE without recursive triggers deletes the old row silently: drop its entry
+        # while the row is still there to be found.
+        """CREATE TRIGGER articles_fts_before_insert BEFORE INSERT ON articles BEGIN
+            DELETE FROM articles_fts
+            WHERE rowid IN (SELECT rowid FROM articles WHERE canonical_url = NEW.canonical_url);
+        END""",
+        f"CREATE TRIGGER articles_fts_after_insert AFTER INSERT ON articles BEGIN {index_new}; END",
+        """CREATE TRIGGER articles_fts_after_delete AFTER DELETE ON articles BEGIN
+            DELETE FROM articles_fts WHERE rowid = OLD.rowid;
+        END""",
+        # Any update that changes the text, and any update of a row the index lacks: an upsert
+        # (INSERT … ON CONFLICT DO UPDATE) has passed through the BEFORE INSERT trigger above. An
+        # update of other columns only (story_id, …) leaves the index alone.
+        f"""CREATE TRIGGER articles_fts_after_update AFTER UPDATE ON articles
+        WHEN OLD.title IS NOT NEW.title OR OLD.body IS NOT NEW.body
+            OR OLD.title_simplified IS NOT NEW.title_simplified
+            OR OLD.body_simplified IS NOT NEW.body_simplified
+            OR OLD.rowid IS NOT NEW.rowid
+            OR NOT EXISTS (SELECT 1 FROM articles_fts WHERE rowid = NEW.rowid)
+        BEGIN
+            DELETE FROM articles_fts WHERE rowid = OLD.rowid;
+            {index_new};
+        END""",
+        "INSERT INTO articles_fts (rowid, title, body) SELECT rowid, "
+        + f"{_FTS_TITLE}, {_FTS_BODY} FROM articles".replace("NEW.", ""),
+    ]
+    # One statement at a time, not `run_script`: trigger bodies hold `;` line ends of their own.
+    for statement in statements:
+        conn.execute(statement)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "articles, related_links, crawl_runs, pages", _v1_initial),
     Migration(10, "text fingerprints, stories, URL aliases", _v10_stories),
+    Migration(
+        40, "full-text search: articles_fts (trigram over the Simplified text), kept by triggers", _v40_search
+    ),
 ]
