@@ -284,6 +284,9 @@ def cmd_savefixture(args: argparse.Namespace) -> int:
     print(
         f"Saved {path} ({len(page.body)} bytes, HTTP {page.status}, {page.final_url}) and {path.with_suffix('.json')}"
     )
+    return EXIT_OK
+
+
 # -- export, search, stats -------------------------------------------------------------------------
 
 
