@@ -6,7 +6,7 @@ command and the tests relax the delays for their own loopback server only.
 
 from __future__ import annotations
 
-from newscrawl import __version__
+from newscrawl.middlewares.identity import user_agent_for
 from newscrawl.paths import default_db_path
 
 BOT_NAME = "newscrawl"
@@ -16,7 +16,7 @@ NEWSPIDER_MODULE = "newscrawl.spiders"
 # -- identity and politeness ----------------------------------------------------------------------
 NEWSCRAWL_CONTACT = "https://github.com/newscrawl/newscrawl"
 """Where a site operator can reach whoever runs the crawler; part of the User-Agent."""
-USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT})"
+USER_AGENT = user_agent_for(NEWSCRAWL_CONTACT)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -27,8 +27,27 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+"""The fetch_errors warning reports a request that ran out of retries; an ERROR line as well would
+count it twice in crawl_runs.errors."""
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Read by newscrawl.middlewares.politeness (README, "Politeness and tuning"):
+NEWSCRAWL_OBEY_CRAWL_DELAY = True
+"""Honour robots.txt Crawl-delay / Request-rate per site (Scrapy alone ignores them)."""
+NEWSCRAWL_MAX_CRAWL_DELAY = 120.0
+"""A site whose robots.txt asks for a longer gap between requests is not crawled in this run."""
+NEWSCRAWL_RETRY_AFTER_MAX = 600.0
+"""Longest Retry-After (429/503) waited out; a site asking for more is left alone for the run."""
+NEWSCRAWL_RETRY_BACKOFF = 2.0
+"""Seconds before the first retry of a 5xx answer or timeout; doubled for each further retry."""
+NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
+NEWSCRAWL_RATE_LIMITED_DELAY = 1.0
+"""After a 429, at least this many seconds between requests to that site (doubled on each 429)."""
+NEWSCRAWL_SITE_PAGE_BUDGET = 1000
+"""Most pages fetched from one site (host) in one run; 0 for no limit."""
+DEPTH_LIMIT = 50
+"""Backstop against crawler traps; the spiders' own caps (listing pages, related depth) stop first."""
 
 # -- crawl strategy (read by newscrawl.spiders.base.NewsSpider) --------------------------------------
 NEWSCRAWL_MAX_LISTING_PAGES = 5
@@ -50,9 +69,21 @@ ITEM_PIPELINES = {
 }
 SPIDER_MIDDLEWARES = {
     "newscrawl.middlewares.PageArchiveMiddleware": 950,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "newscrawl.middlewares.failures.DepthLimitMiddleware": 900,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.middlewares.politeness.PolitenessMiddleware": 560,
+    "newscrawl.middlewares.content.ContentTypeMiddleware": 570,
 }
 EXTENSIONS = {
     "newscrawl.extensions.CrawlRunRecorder": 100,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "newscrawl.middlewares.politeness.PoliteAutoThrottle": 0,
+    "newscrawl.middlewares.failures.RedirectLoopRecorder": 110,
+}
+ADDONS = {
+    "newscrawl.middlewares.identity.IdentityAddon": 0,
 }
 
 # -- output ---------------------------------------------------------------------------------------
