@@ -24,18 +24,22 @@ from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
+from twisted.python.failure import Failure
 
 from newscrawl.middlewares.failures import FetchErrorLog, FetchRefused, is_robots_request
 from newscrawl.store.errors import FetchError
 
 if TYPE_CHECKING:
     from scrapy import Spider
-    from scrapy.core.downloader import Slot
+    from scrapy.core.downloader import Downloader, Slot
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
     from scrapy.robotstxt import RobotParser
 
 logger = logging.getLogger(__name__)
+
+MIN_SLOT_DELAY = 0.001
+"""Seconds: the smallest delay a site's downloader slot gets (see `_keep_concurrency`)."""
 
 NOT_BEFORE = "newscrawl_not_before"
 """Request meta: wall-clock time (`time.time()`) before which the request must not be sent; set on
@@ -143,13 +147,14 @@ class Politeness:
 
 
 class PolitenessMiddleware:
-    """Downloader middleware (560: after robots.txt, just outside RetryMiddleware at 550, so it sees
-    every answer before Retry turns it into a retry request).
+    """Downloader middleware (560: after robots.txt; just outside RetryMiddleware at 550, so its
+    process_exception runs before Retry copies the request into a retry).
 
     process_request: refuses requests past the site's page budget or to a site that asked us away;
     waits out the site's pause and the request's own backoff; keeps the site's download delay at or
-    above its Crawl-delay. process_response / process_exception: reads Retry-After on 429/503 and
-    pauses the site; gives a request about to be retried its backoff.
+    above its Crawl-delay. On each answer (response_downloaded): reads Retry-After on 429/503 and
+    pauses the site; gives a 5xx answer about to be retried its backoff. process_exception: the
+    same backoff for a timeout or a dropped connection.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -169,7 +174,12 @@ class PolitenessMiddleware:
             e if isinstance(e, type) else load_object(e) for e in settings.getlist("RETRY_EXCEPTIONS")
         )
         self.robots_user_agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT")
+        start_delay = settings.getfloat("DOWNLOAD_DELAY")
+        if settings.getbool("AUTOTHROTTLE_ENABLED"):
+            start_delay = max(start_delay, settings.getfloat("AUTOTHROTTLE_START_DELAY"))
+        self.zero_delay = start_delay <= 0
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PolitenessMiddleware:
@@ -235,10 +245,12 @@ class PolitenessMiddleware:
 
     # -- answers -----------------------------------------------------------------------------
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        # A signal, not process_response: it fires before the downloader hands the freed slot to
+        # the next queued request, so a pause asked for here holds that request too.
         status = response.status
         if status not in self.retry_codes and status != 429:
-            return response
+            return
         key = self._slot_key(request)
         site = self.state.site(key)
         attempt = int(request.meta.get("retry_times", 0)) + 1
@@ -256,7 +268,8 @@ class PolitenessMiddleware:
                 )
                 logger.warning("%s %s", key, site.closed)
                 request.meta["dont_retry"] = True
-                return response
+                self._drop_queued(key, site)
+                return
             self._pause(key, site, wait)
             self._count(f"newscrawl/politeness/paused_{status}")
             logger.info(
@@ -272,7 +285,6 @@ class PolitenessMiddleware:
             request.meta[NOT_BEFORE] = time.time() + backoff_delay(
                 attempt, self.backoff_base, self.backoff_max
             )
-        return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, self.retry_exceptions) and not request.meta.get("dont_retry"):
@@ -291,7 +303,18 @@ class PolitenessMiddleware:
             slot.lastseen = max(slot.lastseen, site.paused_until)
             if slot.delay <= 0:
                 # The downloader skips the lastseen check when a slot has no delay at all.
-                slot.delay = 0.001
+                slot.delay = MIN_SLOT_DELAY
+
+    def _drop_queued(self, key: str, site: SiteState) -> None:
+        """Refuse the requests already waiting in the site's downloader slot: they passed the
+        checks before the site asked us away, and would otherwise still be sent."""
+        slot = self._slot(key)
+        while slot is not None and slot.queue:
+            request, queued = slot.queue.popleft()
+            try:
+                self._refuse_closed(request, key, site)
+            except FetchRefused as refused:
+                queued.errback(Failure(refused))
 
     def _slot(self, key: str) -> Slot | None:
         engine = self.crawler.engine
@@ -339,10 +362,14 @@ class PolitenessMiddleware:
         """Keep the site's downloader slot at or above its delay floor, without random jitter (the
         jitter would send half the requests early). The slot measures the gap from the moment each
         request really leaves, which is what Crawl-delay means."""
-        floor = self.state.delay_floor(key)
-        if floor <= 0 or self.crawler.engine is None:
+        if self.crawler.engine is None:
             return
         downloader = self.crawler.engine.downloader
+        floor = self.state.delay_floor(key)
+        if floor <= 0:
+            if self.zero_delay:
+                self._keep_concurrency(downloader, key)
+            return
         conf: dict[str, Any] = downloader.per_slot_settings.setdefault(key, {})
         conf["delay"] = max(float(conf.get("delay", 0.0)), floor)
         conf["jitter"] = 0.0
@@ -350,6 +377,21 @@ class PolitenessMiddleware:
         if slot is not None and (slot.delay < floor or slot.jitter):
             slot.delay = max(slot.delay, floor)
             slot.jitter = 0.0
+
+    @staticmethod
+    def _keep_concurrency(downloader: Downloader, key: str) -> None:
+        """Give a site's slot a 1 ms delay when it would have none.
+
+        With no delay at all, Scrapy's downloader (2.19, asyncio) hands out every queued request
+        of a slot in one loop, before any of them counts as transferring: the site then gets them
+        all at once, whatever CONCURRENT_REQUESTS_PER_DOMAIN says. Any delay makes it send one
+        request per pass, and the concurrency limit holds again.
+        """
+        conf: dict[str, Any] = downloader.per_slot_settings.setdefault(key, {})
+        conf["delay"] = max(float(conf.get("delay", 0.0)), MIN_SLOT_DELAY)
+        slot = downloader.slots.get(key)
+        if slot is not None and slot.delay < MIN_SLOT_DELAY:
+            slot.delay = MIN_SLOT_DELAY
 
     def _count(self, key: str, n: int = 1) -> None:
         if self.crawler.stats is not None:
