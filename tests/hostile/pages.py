@@ -67,6 +67,10 @@ class Story:
     source: str = "潇湘法治报"
 
     @property
+    def path(self) -> str:
+        return f"/news/{self.slug}.html"
+
+    @property
     def body(self) -> str:
         return "\n".join(self.paragraphs)
 

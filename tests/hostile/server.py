@@ -13,6 +13,7 @@ stall, stream without end, or close the connection half-way. Every request is re
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -106,6 +107,11 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 30
 
+    def setup(self) -> None:
+        super().setup()
+        # Small answers (a 503, a redirect) must not sit out Nagle's delay while big ones fly.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self) -> None:
         self._dispatch()
 
@@ -115,13 +121,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         owner = self.server.owner
         parts = urlsplit(self.path)
-        hit = owner._record(self.command, self.path, parts.path)
-        route = owner.routes.get(parts.path, owner.fallback)
+        hit = owner._record(self.command, self.path, parts.path, self.headers.get("User-Agent", ""))
+        route = owner.routes.get(parts.path) or owner.prefix_route(parts.path)
+        owner._in_flight(+1)
         try:
             route(Exchange(self, parts.path, parts.query, hit))
         except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             # The crawler hung up (too large, timed out): exactly what some routes provoke.
             self.close_connection = True
+        finally:
+            owner._in_flight(-1)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -139,11 +148,17 @@ class HostileServer:
         self.host = host
         self.port = 0
         self.routes: dict[str, Route] = dict(routes or {})
+        self.prefix_routes: list[tuple[str, Route]] = []
         self.fallback: Route = not_found
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._hits: dict[str, int] = {}
+        self.agents: list[str] = []
+        """The User-Agent header of each request, in arrival order."""
+        self.max_in_flight = 0
+        """The most requests the server was answering at one time."""
+        self._busy = 0
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -157,11 +172,24 @@ class HostileServer:
     def route(self, path: str, handler: Route) -> None:
         self.routes[path] = handler
 
-    def _record(self, method: str, target: str, path: str) -> int:
+    def route_prefix(self, prefix: str, handler: Route) -> None:
+        """Every path starting with `prefix` (endless sites); exact routes win."""
+        self.prefix_routes.append((prefix, handler))
+
+    def prefix_route(self, path: str) -> Route:
+        return next((h for prefix, h in self.prefix_routes if path.startswith(prefix)), self.fallback)
+
+    def _record(self, method: str, target: str, path: str, agent: str) -> int:
         with self._lock:
             self._requests.append(RecordedRequest(method, target, time.monotonic()))
+            self.agents.append(agent)
             self._hits[path] = self._hits.get(path, 0) + 1
             return self._hits[path]
+
+    def _in_flight(self, change: int) -> None:
+        with self._lock:
+            self._busy += change
+            self.max_in_flight = max(self.max_in_flight, self._busy)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -180,6 +208,8 @@ class HostileServer:
         with self._lock:
             self._requests.clear()
             self._hits.clear()
+            self.agents.clear()
+            self.max_in_flight = 0
 
     def start(self) -> HostileServer:
         httpd = _HTTPServer((self.host, self.port), self)

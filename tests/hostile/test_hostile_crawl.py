@@ -91,10 +91,6 @@ EXPECTED_ERRORS: dict[str, tuple[str, int | None]] = {
 }
 
 
-def path_of(s: Story) -> str:
-    return f"/news/{s.slug}.html"
-
-
 @dataclass
 class HostileSite:
     """The routes of both runs; `hostile` switches the site from run 1 to run 2."""
@@ -108,40 +104,40 @@ class HostileSite:
         r("/robots.txt", lambda ex: ex.send(200, b"User-agent: *\nDisallow: /news/private/\n", "text/plain"))
         r("/index.html", self.listing)
         for s in [*GOOD_BOTH, *GOOD_NEW, FLAKY, BUSY, BAD_DATE, FUTURE_DATE, COPY]:
-            r(path_of(s), self.plain(s))
-        r(path_of(SAME), self.plain(SAME, canonical=path_of(SAME)))
-        r(path_of(LATER_GONE), self.later(LATER_GONE, lambda ex: ex.send(404, b"<h1>404</h1>")))
-        r(path_of(LATER_500), self.later(LATER_500, lambda ex: ex.send(500, b"<h1>500</h1>")))
+            r(s.path, self.plain(s))
+        r(SAME.path, self.plain(SAME, canonical=SAME.path))
+        r(LATER_GONE.path, self.later(LATER_GONE, lambda ex: ex.send(404, b"<h1>404</h1>")))
+        r(LATER_500.path, self.later(LATER_500, lambda ex: ex.send(500, b"<h1>500</h1>")))
         r(
-            path_of(LATER_BINARY),
+            LATER_BINARY.path,
             self.later(LATER_BINARY, lambda ex: ex.send(200, article_page(LATER_BINARY), "application/zip")),
         )
-        r(path_of(FLAKY), self.first_then(FLAKY, lambda ex: ex.send(500, b"<h1>busy</h1>")))
+        r(FLAKY.path, self.first_then(FLAKY, lambda ex: ex.send(500, b"<h1>busy</h1>")))
         r(
-            path_of(BUSY),
+            BUSY.path,
             self.first_then(
                 BUSY, lambda ex: ex.send(429, b"slow down", "text/plain", {"Retry-After": str(RETRY_AFTER)})
             ),
         )
         r(
-            path_of(GBK_AS_UTF8),
+            GBK_AS_UTF8.path,
             lambda ex: ex.send(200, article_page(GBK_AS_UTF8, "gbk", meta_charset="utf-8")),
         )
         r(
-            path_of(UTF8_AS_GBK),
+            UTF8_AS_GBK.path,
             lambda ex: ex.send(
                 200, article_page(UTF8_AS_GBK, "utf-8", meta_charset="gbk"), "text/html; charset=gbk"
             ),
         )
         r(
-            path_of(UNDECLARED_UTF8),
+            UNDECLARED_UTF8.path,
             lambda ex: ex.send(200, article_page(UNDECLARED_UTF8, "utf-8", meta_charset=None), "text/html"),
         )
         r(
-            path_of(UNDECLARED_GBK),
+            UNDECLARED_GBK.path,
             lambda ex: ex.send(200, article_page(UNDECLARED_GBK, "gbk", meta_charset=None), "text/html"),
         )
-        r(path_of(TRUNCATED), lambda ex: ex.send(200, truncated_page()))
+        r(TRUNCATED.path, lambda ex: ex.send(200, truncated_page()))
         r("/news/gone-410.html", lambda ex: ex.send(410, b"<h1>gone</h1>"))
         r("/news/always-503.html", lambda ex: ex.send(503, b"<h1>maintenance</h1>"))
         r(
@@ -167,14 +163,14 @@ class HostileSite:
 
     def listing(self, ex: Exchange) -> None:
         stories = RUN2_GOOD if self.hostile else RUN1_GOOD
-        links = [(path_of(s), s.title) for s in stories]
+        links = [(s.path, s.title) for s in stories]
         if self.hostile:
-            links += [(path_of(s), s.title) for s in (LATER_GONE, LATER_500, LATER_BINARY)]
-            links += [(p, "坏链接") for p in EXPECTED_ERRORS if p not in {path_of(s) for s in RUN1_GOOD}]
+            links += [(s.path, s.title) for s in (LATER_GONE, LATER_500, LATER_BINARY)]
+            links += [(p, "坏链接") for p in EXPECTED_ERRORS if p not in {s.path for s in RUN1_GOOD}]
             links += [
-                (path_of(SAME) + "?utm_source=weixin", SAME.title),
-                (path_of(SAME) + "?from=timeline", SAME.title),
-                (path_of(COPY) + "?utm_source=weixin", COPY.title),
+                (SAME.path + "?utm_source=weixin", SAME.title),
+                (SAME.path + "?from=timeline", SAME.title),
+                (COPY.path + "?utm_source=weixin", COPY.title),
             ]
         links = [(p if p != "/news/endless-redirect.html" else p + "?n=0", t) for p, t in links]
         ex.send(200, listing_page(links))
@@ -231,7 +227,7 @@ class Runs:
         return self.site.server.url(path)
 
     def article(self, s: Story) -> dict[str, Any] | None:
-        url = self.url(path_of(s))
+        url = self.url(s.path)
         rows = query(self.db, "SELECT * FROM articles WHERE url = ? OR canonical_url = ?", url, url)
         return dict(rows[0]) if rows else None
 
@@ -281,7 +277,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
 
 def test_every_good_article_of_both_runs_is_stored_and_the_database_is_intact(runs: Runs) -> None:
     stored = {r["canonical_url"] for r in query(runs.db, "SELECT canonical_url FROM articles")}
-    want = {runs.url(path_of(s)) for s in [*RUN1_GOOD, *RUN2_GOOD]}
+    want = {runs.url(s.path) for s in [*RUN1_GOOD, *RUN2_GOOD]}
     assert want <= stored, sorted(want - stored)
     assert query(runs.db, "PRAGMA integrity_check")[0][0] == "ok"
     assert query(runs.db, "PRAGMA foreign_key_check") == []
@@ -301,7 +297,7 @@ def test_the_hostile_run_finishes_normally(runs: Runs) -> None:
 
 def test_nothing_but_good_articles_is_stored(runs: Runs) -> None:
     for path in EXPECTED_ERRORS:
-        if path not in {path_of(s) for s in RUN1_GOOD}:
+        if path not in {s.path for s in RUN1_GOOD}:
             assert not query(runs.db, "SELECT 1 FROM articles WHERE url LIKE ?", runs.url(path) + "%"), path
     assert not query(runs.db, "SELECT 1 FROM articles WHERE url LIKE '%refresh-b%' OR url LIKE '%loop-b%'")
 
@@ -342,7 +338,7 @@ def test_an_article_that_went_missing_stays_stored_and_is_marked_gone(runs: Runs
 
 
 def test_server_errors_are_retried_with_backoff(runs: Runs) -> None:
-    flaky = runs.site.server.arrivals(path_of(FLAKY))
+    flaky = runs.site.server.arrivals(FLAKY.path)
     assert len(flaky) == 2 and flaky[1] - flaky[0] >= BACKOFF - EPS
     assert runs.article(FLAKY) is not None
     always = runs.site.server.arrivals("/news/always-503.html")
@@ -352,7 +348,7 @@ def test_server_errors_are_retried_with_backoff(runs: Runs) -> None:
 
 
 def test_429_is_retried_after_its_retry_after(runs: Runs) -> None:
-    busy = runs.site.server.arrivals(path_of(BUSY))
+    busy = runs.site.server.arrivals(BUSY.path)
     assert len(busy) == 2 and busy[1] - busy[0] >= RETRY_AFTER - EPS
     assert runs.article(BUSY) is not None
 
@@ -435,15 +431,15 @@ def test_malformed_and_future_dates_are_flagged_with_the_raw_text(runs: Runs, s:
 
 def test_one_article_behind_many_urls_with_a_canonical_link_is_stored_once(runs: Runs) -> None:
     rows = query(runs.db, "SELECT url, canonical_url FROM articles WHERE title = ?", SAME.title)
-    assert [r["canonical_url"] for r in rows] == [runs.url(path_of(SAME))]
-    assert runs.site.server.hits(path_of(SAME)) == 3
+    assert [r["canonical_url"] for r in rows] == [runs.url(SAME.path)]
+    assert runs.site.server.hits(SAME.path) == 3
 
 
 @pytest.mark.xfail(strict=True, reason="needs issue 5 (dedup): URL variants recorded in article_aliases")
 def test_the_other_urls_of_an_article_are_kept_as_aliases(runs: Runs) -> None:
     aliases = {r["alias_url"] for r in query(runs.db, "SELECT alias_url FROM article_aliases")}
-    assert runs.url(path_of(SAME)) + "?from=timeline" in aliases
-    assert runs.url(path_of(SAME)) + "?utm_source=weixin" in aliases
+    assert runs.url(SAME.path) + "?from=timeline" in aliases
+    assert runs.url(SAME.path) + "?utm_source=weixin" in aliases
 
 
 @pytest.mark.xfail(
@@ -451,4 +447,4 @@ def test_the_other_urls_of_an_article_are_kept_as_aliases(runs: Runs) -> None:
 )
 def test_one_article_behind_tracking_parameters_is_stored_once(runs: Runs) -> None:
     rows = query(runs.db, "SELECT canonical_url FROM articles WHERE title = ?", COPY.title)
-    assert [r["canonical_url"] for r in rows] == [runs.url(path_of(COPY))]
+    assert [r["canonical_url"] for r in rows] == [runs.url(COPY.path)]
