@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from scrapy.http import Request
 from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.utils.test import get_crawler
 
-from newscrawl.middlewares.content import binary_reason, is_text_type, media_type
+from newscrawl.middlewares.content import ContentTypeMiddleware, binary_reason, is_text_type, media_type
+from newscrawl.middlewares.failures import FetchRefused
 from newscrawl.middlewares.identity import user_agent_for
 from newscrawl.middlewares.politeness import backoff_delay, parse_retry_after, robots_delay
 
@@ -145,3 +149,16 @@ def test_retry_after_is_relative_to_now_by_default() -> None:
     soon = (datetime.now(UTC) + timedelta(seconds=90)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     seconds = parse_retry_after(soon)
     assert seconds is not None and 80 <= seconds <= 90
+
+
+def test_links_from_pages_to_local_files_are_never_fetched(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password", encoding="utf-8")
+    guard = ContentTypeMiddleware.from_crawler(get_crawler())
+    for url in (secret.as_uri(), "ftp://127.0.0.1/pub/a.html", "data:text/html,<p>x</p>", "s3://bucket/key"):
+        with pytest.raises(FetchRefused) as refused:
+            guard.process_request(Request(url, meta={"depth": 1}))
+        assert refused.value.kind == "bad_url"
+    # What the user typed is theirs to fetch: `scrapy shell ./page.html`, a start URL.
+    assert guard.process_request(Request(secret.as_uri())) is None
+    assert guard.process_request(Request("http://127.0.0.1/a.html", meta={"depth": 3})) is None

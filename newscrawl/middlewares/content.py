@@ -1,8 +1,11 @@
-"""Only text reaches the spider: PDF, image, archive and other binary answers are skipped.
+"""Only web pages come in: http(s) links, and text bodies.
 
-By `Content-Type` as soon as the headers arrive (the body is then not downloaded at all), even
-when the bytes would look like HTML; and by the bytes themselves when a server labels binary
-content as text (`%PDF-` served as text/html, random junk). Each skip is a `not_text` fetch error.
+A link found on a page is fetched only over http or https: Scrapy would also follow `file:`,
+`ftp:`, `s3:` and `data:` links, and a hostile page could make the crawler read local files into
+the database (`bad_url`). Answers that are not text — PDF, image, archive, Office — are skipped by
+`Content-Type` as soon as the headers arrive (the body is then not downloaded at all), even when
+the bytes would look like HTML; binary bytes labelled as text (`%PDF-` served as text/html, random
+junk) are caught by their first bytes. Each skip is a `not_text` fetch error.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from newscrawl.middlewares.failures import FetchRefused, is_robots_request
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Headers, Request, Response
+
+WEB_SCHEMES = frozenset({"http", "https"})
 
 SKIP_REASON = "newscrawl_not_text"
 """Request meta: why the headers said the body is not text (set when the download was stopped)."""
@@ -101,6 +106,13 @@ class ContentTypeMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ContentTypeMiddleware:
         return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        scheme = urlparse_cached(request).scheme
+        # Depth 0 is what the user typed (a start URL, `scrapy shell ./page.html`); anything deeper
+        # came from a page.
+        if scheme not in WEB_SCHEMES and request.meta.get("depth", 0) > 0:
+            raise FetchRefused("bad_url", f"a page linked to a {scheme}: address; only http(s) is fetched")
 
     def headers_received(self, headers: Headers, body_length: int, request: Request) -> None:
         if request.meta.get(ANY_CONTENT) or is_robots_request(request):

@@ -29,11 +29,12 @@ KINDS: dict[str, str] = {
     "budget_exhausted": "the site's page budget for this run was spent (NEWSCRAWL_SITE_PAGE_BUDGET)",
     "depth_limit": "the link is deeper than DEPTH_LIMIT (a crawler trap, or a cap set too low)",
     "host_closed": "the site asked us to stay away longer than we wait in one run",
+    "bad_url": "a page linked to a non-web address (file:, ftp:, data:, s3:), never fetched",
     "error": "anything else; the message names the exception",
 }
 """The `kind` values of `fetch_errors`, with what each means."""
 
-POLICY_KINDS = frozenset({"robots_forbidden", "budget_exhausted", "depth_limit", "host_closed"})
+POLICY_KINDS = frozenset({"robots_forbidden", "budget_exhausted", "depth_limit", "host_closed", "bad_url"})
 """Kinds that are the crawler's own choice to hold back, not failures of the site: recorded and
 logged, but not counted in `crawl_runs.errors`."""
 
