@@ -39,12 +39,14 @@ def serve(server: HostileServer, stories: list[Story], robots: str = "User-agent
         server.route(s.path, lambda ex, s=s: ex.send(200, article_page(s)))
 
 
-def crawl_fast(server: HostileServer, db: Path, *settings: str) -> subprocess.CompletedProcess[str]:
+def crawl_fast(
+    server: HostileServer, db: Path, *settings: str, start: str = "/index.html"
+) -> subprocess.CompletedProcess[str]:
     """The tests' loopback settings (no delay, no AutoThrottle, 8 per site) plus `settings`."""
     proc = crawl(
         "news",
         db,
-        f"start_url={server.url('/index.html')}",
+        f"start_url={server.url(start)}",
         "article_pattern=/news/",
         settings=("NEWSCRAWL_RELATED_DEPTH=0", *settings),
     )
@@ -338,23 +340,17 @@ def trap(server: HostileServer) -> None:
     server.route("/robots.txt", lambda ex: ex.send(200, b"User-agent: *\nDisallow:\n", "text/plain"))
 
 
-def crawl_trap(server: HostileServer, db: Path, *settings: str) -> subprocess.CompletedProcess[str]:
-    proc = crawl(
-        "news",
-        db,
-        f"start_url={server.url('/list/page-1.html')}",
-        "article_pattern=/news/",
-        settings=settings,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
-
-
 def test_an_endless_listing_stops_at_the_listing_page_cap(tmp_path: Path) -> None:
     server = HostileServer()
     trap(server)
     with server:
-        crawl_trap(server, tmp_path / "a.db", "NEWSCRAWL_MAX_LISTING_PAGES=4", "NEWSCRAWL_RELATED_DEPTH=0")
+        crawl_fast(
+            server,
+            tmp_path / "a.db",
+            "NEWSCRAWL_MAX_LISTING_PAGES=4",
+            "NEWSCRAWL_RELATED_DEPTH=0",
+            start="/list/page-1.html",
+        )
     listings = [r.path for r in server.requests if r.path.startswith("/list/")]
     assert sorted(listings) == [f"/list/page-{n}.html" for n in range(1, 5)]
     assert len(query(tmp_path / "a.db", "SELECT 1 FROM articles")) == 8
@@ -365,8 +361,13 @@ def test_an_endless_related_chain_stops_at_depth_limit_and_says_so(tmp_path: Pat
     trap(server)
     db = tmp_path / "a.db"
     with server:
-        proc = crawl_trap(
-            server, db, "NEWSCRAWL_MAX_LISTING_PAGES=1", "NEWSCRAWL_RELATED_DEPTH=1000", "DEPTH_LIMIT=4"
+        proc = crawl_fast(
+            server,
+            db,
+            "NEWSCRAWL_MAX_LISTING_PAGES=1",
+            "NEWSCRAWL_RELATED_DEPTH=1000",
+            "DEPTH_LIMIT=4",
+            start="/list/page-1.html",
         )
     # listing (depth 0) → 2 articles (1) → their next days (2, 3, 4): 2 chains of 4 articles.
     days = [r.path for r in server.requests if r.path.startswith("/news/")]
@@ -383,13 +384,14 @@ def test_an_endless_calendar_stops_at_the_site_budget(tmp_path: Path) -> None:
     trap(server)
     db = tmp_path / "a.db"
     with server:
-        crawl_trap(
+        crawl_fast(
             server,
             db,
             "NEWSCRAWL_MAX_LISTING_PAGES=1000",
             "NEWSCRAWL_RELATED_DEPTH=1000",
             "DEPTH_LIMIT=0",
             "NEWSCRAWL_SITE_PAGE_BUDGET=25",
+            start="/list/page-1.html",
         )
     assert len([r for r in server.requests if r.path != "/robots.txt"]) == 25
     assert [r["kind"] for r in errors(db)] == ["budget_exhausted"]
