@@ -35,6 +35,8 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # Read by newscrawl.middlewares.politeness (README, "Politeness and tuning"):
 NEWSCRAWL_OBEY_CRAWL_DELAY = True
 """Honour robots.txt Crawl-delay / Request-rate per site (Scrapy alone ignores them)."""
+NEWSCRAWL_ROBOTS_5XX_DISALLOW = True
+"""A robots.txt answered with 5xx (after the retries) means "disallow all" (RFC 9309), not "allow all"."""
 NEWSCRAWL_MAX_CRAWL_DELAY = 120.0
 """A site whose robots.txt asks for a longer gap between requests is not crawled in this run."""
 NEWSCRAWL_RETRY_AFTER_MAX = 600.0

@@ -162,6 +162,8 @@ class PolitenessMiddleware:
         self.crawler = crawler
         self.state = Politeness.of(crawler)
         self.obey_crawl_delay = settings.getbool("NEWSCRAWL_OBEY_CRAWL_DELAY", True)
+        self.robots_unreachable_disallows = settings.getbool("NEWSCRAWL_ROBOTS_5XX_DISALLOW", True)
+        self._robots_status: dict[str, int] = {}
         self.max_crawl_delay = settings.getfloat("NEWSCRAWL_MAX_CRAWL_DELAY", 120.0)
         self.retry_after_max = settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX", 600.0)
         self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF", 2.0)
@@ -249,6 +251,9 @@ class PolitenessMiddleware:
         # A signal, not process_response: it fires before the downloader hands the freed slot to
         # the next queued request, so a pause asked for here holds that request too.
         status = response.status
+        if is_robots_request(request):
+            # The last answer before robots_parsed fires is the one the robots.txt rules came from.
+            self._robots_status[urlparse_cached(request).netloc] = status
         if status not in self.retry_codes and status != 429:
             return
         key = self._slot_key(request)
@@ -331,13 +336,23 @@ class PolitenessMiddleware:
     # -- robots.txt --------------------------------------------------------------------------
 
     def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
+        key = self._slot_key(request)
+        site = self.state.site(key)
+        status = self._robots_status.pop(urlparse_cached(request).netloc, 200)
+        if status >= 500 and self.robots_unreachable_disallows:
+            # RFC 9309 §2.3.1.4: a robots.txt the server fails to deliver means "disallow all";
+            # Scrapy would read the error page as "allow all". A struggling server is left alone.
+            site.closed = (
+                f"robots.txt answered {status} (after the retries): read as disallow-all (RFC 9309), "
+                "not crawled this run (NEWSCRAWL_ROBOTS_5XX_DISALLOW)"
+            )
+            logger.warning("%s %s", key, site.closed)
+            return
         if not self.obey_crawl_delay:
             return
         delay = robots_delay(robotparser, self.robots_user_agent)
         if delay is None:
             return
-        key = self._slot_key(request)
-        site = self.state.site(key)
         if delay > self.max_crawl_delay:
             site.closed = (
                 f"robots.txt asks for {delay:.0f} s between requests, more than NEWSCRAWL_MAX_CRAWL_DELAY = "

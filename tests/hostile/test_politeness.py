@@ -145,6 +145,38 @@ def test_a_crawl_delay_beyond_the_maximum_leaves_the_site_alone(tmp_path: Path) 
     assert "not crawled this run" in proc.stderr
 
 
+def test_a_robots_txt_the_server_fails_to_deliver_means_keep_out(tmp_path: Path) -> None:
+    server = HostileServer()
+    serve(server, STORIES[:3])
+    server.route("/robots.txt", lambda ex: ex.send(503, b"<h1>503</h1>"))
+    db = tmp_path / "a.db"
+    with server:
+        crawl_fast(server, db, "NEWSCRAWL_RETRY_BACKOFF=0.1")
+    assert {r.path for r in server.requests} == {"/robots.txt"}
+    assert server.hits("/robots.txt") == 2  # retried once (RETRY_TIMES=1), then believed
+    rows = errors(db)
+    assert [r["kind"] for r in rows] == ["host_closed"]
+    assert "RFC 9309" in str(rows[0]["message"])
+
+
+def test_a_robots_txt_that_fails_once_then_answers_is_read_normally(tmp_path: Path) -> None:
+    server = HostileServer()
+    serve(server, STORIES[:3])
+    server.route(
+        "/robots.txt",
+        lambda ex: (
+            ex.send(503, b"busy")
+            if ex.hit == 1
+            else ex.send(200, b"User-agent: *\nDisallow:\n", "text/plain")
+        ),
+    )
+    db = tmp_path / "a.db"
+    with server:
+        crawl_fast(server, db, "NEWSCRAWL_RETRY_BACKOFF=0.1")
+    assert len(query(db, "SELECT 1 FROM articles")) == 3
+    assert errors(db) == []
+
+
 # -- concurrency -----------------------------------------------------------------------------------
 
 
