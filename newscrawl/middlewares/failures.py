@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import (
@@ -141,7 +141,7 @@ def describe(exc: BaseException, request: Request) -> FetchError | None:
         kind, message = "connection", _explain(type(exc).__name__, exc)
     else:
         kind, message = "error", _explain(type(exc).__name__, exc)
-    if len(chain) > 1 and kind not in ("redirect_loop",):
+    if len(chain) > 1 and kind != "redirect_loop":
         message += f" (redirected to {chain[-1]})"
     referer = request.headers.get("Referer")
     return FetchError(
@@ -201,7 +201,7 @@ class FetchErrorLog:
             error.message,
         )
         self._count(f"newscrawl/fetch_error/{error.kind}")
-        if error.status is not None:
+        if error.status is not None and error.status >= 400:
             self._count(f"newscrawl/fetch_error/http_{error.status}")
         if not policy:
             self._count("newscrawl/errors")
@@ -282,13 +282,3 @@ class DepthLimitMiddleware(DepthMiddleware):
                     )
                 )
         return result
-
-
-def fetch_error_summary(stats: dict[str, Any]) -> dict[str, int]:
-    """Per kind, how many fetch errors a run's stats record (`{kind: count}`)."""
-    prefix = "newscrawl/fetch_error/"
-    return {
-        k[len(prefix) :]: int(v)
-        for k, v in stats.items()
-        if k.startswith(prefix) and not k[len(prefix) :].startswith("http_")
-    }

@@ -354,11 +354,15 @@ def test_429_is_retried_after_its_retry_after(runs: Runs) -> None:
 
 
 def test_a_stalled_server_times_out_and_is_retried_once(runs: Runs) -> None:
+    row = next(r for r in runs.errors() if r["url"].endswith("/news/stall.html"))
+    assert row["attempts"] == 2  # RETRY_TIMES=1
     stall = runs.site.server.arrivals("/news/stall.html")
-    assert len(stall) == 2
+    # Twisted may send an attempt twice at the transport level when a pooled keep-alive connection
+    # turns out closed, so count the crawler's attempts from the row, and time first to last.
     # The timeout clock starts when the crawler starts the download, a little before the request
     # arrives (connection set-up, a busy machine): hence the wider slack.
-    assert stall[1] - stall[0] >= TIMEOUT + BACKOFF - 0.25, stall
+    assert len(stall) >= 2
+    assert stall[-1] - stall[0] >= TIMEOUT + BACKOFF - 0.25, stall
 
 
 def test_oversized_pages_are_skipped_by_size_not_downloaded_whole(runs: Runs) -> None:
