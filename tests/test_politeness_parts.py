@@ -100,6 +100,7 @@ def test_media_type(header: str | bytes | None, mtype: str) -> None:
         ("application/octet-stream", "/a.html", False),
         ("application/msword", "/a.html", False),
         ("application/x-gzip", "/sitemap.xml.gz", True),  # a compressed sitemap
+        ("application/octet-stream", "/sitemap_1.xml.gz", True),
         ("application/x-gzip", "/article.html", False),
     ],
 )
@@ -138,6 +139,12 @@ def test_binary_bodies_are_recognised(body: bytes, reason: str) -> None:
 )
 def test_text_bodies_pass(body: bytes) -> None:
     assert binary_reason(body) is None
+
+
+def test_gzip_data_passes_only_at_a_gz_url() -> None:
+    gz = b"\x1f\x8b\x08\x00\x00\x00\x00\x00"
+    assert binary_reason(gz, "/sitemap.xml.gz") is None
+    assert binary_reason(gz, "/news/1.html") == "gzip data"
 
 
 def test_binary_sniffing_looks_at_the_head_only() -> None:

@@ -43,8 +43,8 @@ TEXT_TYPES = (
 )
 """Media types (prefixes) whose bodies are text."""
 
-COMPRESSED_TYPES = ("application/gzip", "application/x-gzip")
-"""Allowed when the URL ends in `.gz`: compressed sitemaps."""
+COMPRESSED_TYPES = ("application/gzip", "application/x-gzip", "application/octet-stream")
+"""Allowed when the URL ends in `.gz`: compressed sitemaps (`sitemap.xml.gz`), however labelled."""
 
 MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "PDF"),
@@ -81,9 +81,12 @@ def is_text_type(mtype: str, url_path: str = "") -> bool:
     return mtype in COMPRESSED_TYPES and url_path.lower().endswith(".gz")
 
 
-def binary_reason(body: bytes) -> str | None:
+def binary_reason(body: bytes, url_path: str = "") -> str | None:
     """Why a body labelled as text is really binary (its format, or NUL bytes), or None if it may
-    be text. Looks at the first 4 KB only; UTF-16/32 text (NUL-rich but BOM-marked) passes."""
+    be text. Looks at the first 4 KB only; UTF-16/32 text (NUL-rich but BOM-marked) passes, and so
+    does gzip data at a `.gz` URL (a compressed sitemap, which its spider unpacks)."""
+    if url_path.lower().endswith(".gz") and body[:2] == b"\x1f\x8b":
+        return None
     head = body[:4096]
     stripped = head.lstrip(b" \t\r\n")
     for signature, name in MAGIC:
@@ -132,7 +135,7 @@ class ContentTypeMiddleware:
             return response
         reason = request.meta.get(SKIP_REASON) if "download_stopped" in response.flags else None
         if reason is None and request.method != "HEAD" and not is_robots_request(request):
-            found = binary_reason(response.body)
+            found = binary_reason(response.body, urlparse_cached(request).path)
             if found:
                 reason = (
                     f"{found}, served as {media_type(response.headers.get(b'Content-Type')) or 'no type'}"

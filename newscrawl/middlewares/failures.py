@@ -207,8 +207,12 @@ class FetchErrorLog:
             self._count("newscrawl/errors")
         # A database problem here must not turn one failed page into a stopped crawl: the log
         # line and the counters above already tell the story.
+        # Rows go into the run's open session only; a process without one (a distributed worker,
+        # whose results travel elsewhere) must not open a database just for an error.
+        session: CrawlSession | None = getattr(self.crawler, "_newscrawl_session", None)
+        if session is None:
+            return
         try:
-            session = CrawlSession.of(self.crawler)
             record_fetch_error(session.store, error, session.run_id, now_iso())
             if error.kind == "gone" and error.status is not None:
                 marked = mark_gone(session.store, chain or [error.url], error.status, now_iso())
