@@ -141,6 +141,39 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return status
 
 
+# -- errors ----------------------------------------------------------------------------------------
+
+
+def cmd_errors(args: argparse.Namespace) -> int:
+    from newscrawl.paths import default_db_path
+    from newscrawl.store import Store
+    from newscrawl.store.errors import KINDS, fetch_errors
+
+    db = Path(args.db or default_db_path())
+    if not db.is_file():
+        print(f"newscrawl: no database at {db}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.kind and args.kind not in KINDS:
+        print(f"newscrawl: unknown kind {args.kind!r}; one of {', '.join(KINDS)}", file=sys.stderr)
+        return EXIT_USAGE
+    with Store(db) as store:
+        run_id = args.run
+        if run_id is None and not args.all:
+            last = store.conn.execute("SELECT MAX(id) FROM crawl_runs").fetchone()[0]
+            run_id = int(last) if last is not None else None
+        rows = fetch_errors(store, run_id=run_id, kind=args.kind)
+    where = "all runs" if args.all else f"run {run_id}"
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["kind"]] = counts.get(row["kind"], 0) + 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    print(f"{len(rows)} fetch errors in {where}" + (f": {summary}" if summary else ""))
+    for row in rows:
+        status = "" if row["status"] is None else str(row["status"])
+        print(f"{row['run_id'] or '-'}\t{row['kind']}\t{status}\t{row['url']}\t{row['message']}")
+    return EXIT_OK
+
+
 # -- list ------------------------------------------------------------------------------------------
 
 
@@ -594,6 +627,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="URL the page came from (resolves relative links)")
     p.add_argument("--explain", action="store_true", help="add which layer gave each field")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser(
+        "errors",
+        help="what a run could not fetch, and why (the fetch_errors table), one tab-separated line each",
+    )
+    p.add_argument("--db", help=f"SQLite file (default: $NEWSCRAWL_DB or {default_db_path()})")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--run", type=int, help="this run's errors (default: the latest run)")
+    which.add_argument("--all", action="store_true", help="the errors of every run")
+    p.add_argument("--kind", help="only this kind: gone, http_error, timeout, not_text, redirect_loop, …")
+    p.set_defaults(func=cmd_errors)
 
     p = sub.add_parser("list", help="list the spiders")
     p.set_defaults(func=cmd_list)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from newscrawl import __version__
+from newscrawl.middlewares.identity import user_agent_for
 from newscrawl.paths import default_db_path
 
 BOT_NAME = "newscrawl"
@@ -18,7 +18,7 @@ NEWSPIDER_MODULE = "newscrawl.spiders"
 # -- identity and politeness ----------------------------------------------------------------------
 NEWSCRAWL_CONTACT = "https://github.com/newscrawl/newscrawl"
 """Where a site operator can reach whoever runs the crawler; part of the User-Agent."""
-USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT})"
+USER_AGENT = user_agent_for(NEWSCRAWL_CONTACT)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -29,8 +29,29 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+"""The fetch_errors warning reports a request that ran out of retries; an ERROR line as well would
+count it twice in crawl_runs.errors."""
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Read by newscrawl.middlewares.politeness (README, "Politeness and tuning"):
+NEWSCRAWL_OBEY_CRAWL_DELAY = True
+"""Honour robots.txt Crawl-delay / Request-rate per site (Scrapy alone ignores them)."""
+NEWSCRAWL_ROBOTS_5XX_DISALLOW = True
+"""A robots.txt answered with 5xx (after the retries) means "disallow all" (RFC 9309), not "allow all"."""
+NEWSCRAWL_MAX_CRAWL_DELAY = 120.0
+"""A site whose robots.txt asks for a longer gap between requests is not crawled in this run."""
+NEWSCRAWL_RETRY_AFTER_MAX = 600.0
+"""Longest Retry-After (429/503) waited out; a site asking for more is left alone for the run."""
+NEWSCRAWL_RETRY_BACKOFF = 2.0
+"""Seconds before the first retry of a 5xx answer or timeout; doubled for each further retry."""
+NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
+NEWSCRAWL_RATE_LIMITED_DELAY = 1.0
+"""After a 429, at least this many seconds between requests to that site (doubled on each 429)."""
+NEWSCRAWL_SITE_PAGE_BUDGET = 1000
+"""Most pages fetched from one site (host) in one run; 0 for no limit."""
+DEPTH_LIMIT = 50
+"""Backstop against crawler traps; the spiders' own caps (listing pages, related depth) stop first."""
 
 # -- crawl strategy (read by newscrawl.spiders.base.NewsSpider) --------------------------------------
 NEWSCRAWL_MAX_LISTING_PAGES = 5
@@ -60,9 +81,18 @@ ITEM_PIPELINES = {
 }
 SPIDER_MIDDLEWARES = {
     "newscrawl.middlewares.PageArchiveMiddleware": 950,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "newscrawl.middlewares.failures.DepthLimitMiddleware": 900,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.middlewares.politeness.PolitenessMiddleware": 560,
+    "newscrawl.middlewares.content.ContentTypeMiddleware": 570,
 }
 EXTENSIONS = {
     "newscrawl.extensions.CrawlRunRecorder": 100,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "newscrawl.middlewares.politeness.PoliteAutoThrottle": 0,
+    "newscrawl.middlewares.failures.RedirectLoopRecorder": 110,
 }
 
 # -- distributed mode (newscrawl.distributed; needs the `distributed` extra) ---------------------------
@@ -73,7 +103,10 @@ NEWSCRAWL_REDIS_WORKER_TIMEOUT = 30.0
 NEWSCRAWL_REDIS_POLL_INTERVAL = 0.25
 """Seconds between a worker's heartbeats (and its looks at the shared queue when it has nothing to do)."""
 ADDONS = {
-    "newscrawl.distributed.RedisAddon": 0,
+    # Builds the User-Agent from NEWSCRAWL_CONTACT; warns when a User-Agent names no contact.
+    "newscrawl.middlewares.identity.IdentityAddon": 0,
+    # Switches the crawl to a Redis worker when NEWSCRAWL_REDIS_URL is set; a no-op otherwise.
+    "newscrawl.distributed.RedisAddon": 10,
 }
 
 # -- output ---------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from newscrawl.extract import SiteHints, extract
+from newscrawl.middlewares.failures import FetchErrorLog
 from newscrawl.store import CST
 
 if TYPE_CHECKING:
@@ -191,15 +191,8 @@ class NewsSpider(scrapy.Spider):
     # -- failures ----------------------------------------------------------------------------
 
     def on_error(self, failure: Failure) -> None:
-        request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
-        if isinstance(failure.value, HttpError):
-            kind = f"http_{failure.value.response.status}"
-        else:
-            kind = failure.type.__name__ if failure.type else "unknown"
-        self.logger.warning("Fetch failed (%s): %s", kind, url)
-        self.count(f"newscrawl/fetch_error/{kind}")
-        self.count("newscrawl/errors")
+        # One place turns every failure into a log line, counters and a fetch_errors row.
+        FetchErrorLog.of(self.crawler).record_failure(failure)
 
     def count(self, key: str, n: int = 1) -> None:
         if self.crawler.stats is not None:

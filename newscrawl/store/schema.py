@@ -170,9 +170,47 @@ def _v40_search(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _v30_fetch_errors(conn: sqlite3.Connection) -> None:
+    # One row per failed or refused fetch, so a user can see after the fact what a run could not
+    # get and why; `kind` is a small vocabulary (see newscrawl.store.errors.KINDS), `status` the
+    # HTTP status where there was one.
+    run_script(
+        conn,
+        """
+        CREATE TABLE fetch_errors (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            url TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status INTEGER,
+            message TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            referer TEXT,
+            occurred_at TEXT NOT NULL
+        );
+        CREATE INDEX fetch_errors_run_kind ON fetch_errors(run_id, kind);
+        CREATE INDEX fetch_errors_url ON fetch_errors(url);
+        """,
+    )
+
+
+def _v31_gone_articles(conn: sqlite3.Connection) -> None:
+    # A stored article whose page later answers 404/410 stays stored (it was real) but is marked,
+    # so analyses can tell withdrawn articles apart. Storing the article again clears the mark.
+    run_script(
+        conn,
+        """
+        ALTER TABLE articles ADD COLUMN gone_at TEXT;
+        ALTER TABLE articles ADD COLUMN gone_status INTEGER;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "articles, related_links, crawl_runs, pages", _v1_initial),
     Migration(10, "text fingerprints, stories, URL aliases", _v10_stories),
+    Migration(30, "fetch_errors: every failed or refused fetch of a run", _v30_fetch_errors),
+    Migration(31, "articles.gone_at / gone_status: pages that answered 404 or 410", _v31_gone_articles),
     Migration(
         40, "full-text search: articles_fts (trigram over the Simplified text), kept by triggers", _v40_search
     ),
