@@ -46,7 +46,7 @@ def _plan(conn: sqlite3.Connection, sql: str) -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(LOOKUP_STATEMENTS))
 def test_every_lookup_statement_searches_an_index(db_path: Path, name: str) -> None:
-    """"Lookups use an index, never a scan of all articles": SQLite's own plan says so."""
+    """ "Lookups use an index, never a scan of all articles": SQLite's own plan says so."""
     with Store(db_path) as store:
         plan = _plan(store.conn, LOOKUP_STATEMENTS[name])
     assert plan, name
