@@ -310,7 +310,7 @@ def test_an_index_of_another_layout_is_rebuilt(db_path: Path, caplog: pytest.Log
         index = StoryIndex(store, layout=Layout(bins=64, bands=16, rows=4))
         assert index.catch_up() == len(articles)
     assert "rebuilding" in caplog.text
-    assert query(db_path, "SELECT value FROM dedup_meta WHERE name = 'layout'")[0][0] == "oph1-k4-b64-16x4"
+    assert query(db_path, "SELECT value FROM dedup_meta WHERE name = 'layout'")[0][0] == "oph1-k4-b64x16-16x4"
     assert len({r["story_id"] for r in rows(db_path).values()}) == 1
 
 

@@ -104,7 +104,7 @@ def test_band_keys_agree_exactly_where_the_sketches_agree_on_a_band() -> None:
 def test_sketches_round_trip_through_bytes() -> None:
     values = sketch(shingle_hashes("长沙市公安局开福分局城管大队民警开展巡逻防控"))
     data = sketch_to_bytes(values)
-    assert len(data) == 4 * DEFAULT_LAYOUT.bins
+    assert len(data) == 2 * DEFAULT_LAYOUT.bins
     assert (sketch_from_bytes(data) == values).all()
 
 
@@ -119,7 +119,7 @@ def test_layout_validation_and_s_curve() -> None:
     with pytest.raises(ValueError, match="shingle"):
         Layout(shingle=0)
     layout = DEFAULT_LAYOUT
-    assert layout.name == "oph1-k4-b96-32x3"
+    assert layout.name == "oph1-k4-b96x16-32x3"
     # 1 - (1 - J**3)**32, worked out by hand for three points of the curve.
     assert layout.candidate_probability(0.5) == pytest.approx(1 - (7 / 8) ** 32)
     assert layout.candidate_probability(0.8) > 0.9999

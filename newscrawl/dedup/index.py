@@ -31,13 +31,14 @@ import numpy as np
 
 from newscrawl.dedup.minhash import (
     DEFAULT_LAYOUT,
-    U32,
+    U16,
     U64,
     Layout,
     band_keys,
     jaccard,
     shingle_hashes,
     sketch,
+    sketch_from_bytes,
     sketch_to_bytes,
 )
 from newscrawl.dedup.text import (
@@ -49,7 +50,7 @@ from newscrawl.dedup.text import (
 )
 from newscrawl.dedup.urls import same_publisher
 from newscrawl.items import Article
-from newscrawl.store.stories import DocRow, StoryTables
+from newscrawl.store.stories import DocFields, DocRow, StoryTables
 
 if TYPE_CHECKING:
     from newscrawl.store import Store
@@ -80,7 +81,7 @@ class Probe:
 
     text: str
     hashes: U64
-    sketch: U32 | None
+    sketch: U16 | None
     """None when the text is shorter than `min_chars`: such a text is not compared."""
     keys: list[int] = field(default_factory=list)
 
@@ -177,7 +178,7 @@ class StoryIndex:
         candidates = [c for c in self.tables.candidates(probe.keys, exclude_doc) if c.sketch]
         if not candidates:
             return []
-        stacked = np.frombuffer(b"".join(c.sketch or b"" for c in candidates), dtype="<u4")
+        stacked = sketch_from_bytes(b"".join(c.sketch or b"" for c in candidates))
         agree = (stacked.reshape(len(candidates), self.layout.bins) == probe.sketch).sum(axis=1)
         estimates = agree / self.layout.bins
         order = sorted(range(len(candidates)), key=lambda i: (-estimates[i], candidates[i].doc_id))
@@ -258,20 +259,16 @@ class StoryIndex:
                 similarity, is_reference = self._against_reference(story_id, probe, ts)
             else:
                 story_id, similarity, is_reference = self.tables.new_story(now), 1.0, True
-            values = {
-                "fingerprint": fingerprint,
-                "story_id": story_id,
-                "similarity": similarity,
-                "published_ts": ts,
-                "shingles": len(probe.hashes),
-                "sketch": sketch_to_bytes(probe.sketch) if probe.sketch is not None else None,
-                "indexed_at": now,
-            }
-            if doc is None:
-                doc_id = self.tables.insert_doc(canonical_url=url, **values)  # type: ignore[arg-type]
-            else:
-                doc_id = doc.doc_id
-                self.tables.update_doc(doc_id, **values)  # type: ignore[arg-type]
+            fields = DocFields(
+                fingerprint=fingerprint,
+                story_id=story_id,
+                similarity=similarity,
+                published_ts=ts,
+                shingles=len(probe.hashes),
+                sketch=sketch_to_bytes(probe.sketch) if probe.sketch is not None else None,
+                indexed_at=now,
+            )
+            doc_id = self.tables.write_doc(url, fields, doc.doc_id if doc is not None else None)
             self.tables.add_bands(doc_id, probe.keys)
             if is_reference:
                 self.tables.set_story_reference(story_id, doc_id)
@@ -359,13 +356,13 @@ class StoryIndex:
             )
         return self._memo[canonical_url]
 
-    def _similarity(self, hashes: U64 | None, values: U32 | None, doc: DocRow) -> float:
+    def _similarity(self, hashes: U64 | None, values: U16 | None, doc: DocRow) -> float:
         """Jaccard index against a stored copy: exact from its stored text, else from sketches."""
         stored = self._stored_hashes(doc.canonical_url) if hashes is not None else None
         if hashes is not None and stored is not None:
             return jaccard(hashes, stored)
         if values is not None and doc.sketch:
-            return float(np.count_nonzero(np.frombuffer(doc.sketch, dtype="<u4") == values)) / len(values)
+            return float(np.count_nonzero(sketch_from_bytes(doc.sketch) == values)) / len(values)
         return 0.0
 
     def _against_reference(self, story_id: int, probe: Probe, ts: int | None) -> tuple[float, bool]:
@@ -385,7 +382,7 @@ class StoryIndex:
         ref = self.tables.doc_by_id(ref_id)
         ref_values = None
         if ref is not None and ref.sketch:
-            ref_values = np.frombuffer(ref.sketch, dtype="<u4").astype(np.uint32)
+            ref_values = sketch_from_bytes(ref.sketch)
         for doc in self.tables.story_docs(story_id):
             if doc.doc_id == exclude:
                 continue
@@ -396,8 +393,7 @@ class StoryIndex:
     def _detach(self, doc: DocRow) -> None:
         """Take a copy whose text changed out of the index before placing it again."""
         if doc.sketch:
-            values = np.frombuffer(doc.sketch, dtype="<u4").astype(np.uint32)
-            self.tables.remove_bands(doc.doc_id, band_keys(values, self.layout))
+            self.tables.remove_bands(doc.doc_id, band_keys(sketch_from_bytes(doc.sketch), self.layout))
         if self.tables.story_reference(doc.story_id) != doc.doc_id:
             return
         others = [d for d in self.tables.story_docs(doc.story_id) if d.doc_id != doc.doc_id]

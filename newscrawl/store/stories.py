@@ -80,6 +80,19 @@ class DocRow:
     sketch: bytes | None
 
 
+@dataclass(frozen=True)
+class DocFields:
+    """What is written for an indexed copy."""
+
+    fingerprint: str
+    story_id: int
+    similarity: float
+    published_ts: int | None
+    shingles: int
+    sketch: bytes | None
+    indexed_at: str
+
+
 class StoryTables:
     """The dedup tables of one open database. Transactions are the caller's (`Store.transaction()`)."""
 
@@ -125,42 +138,30 @@ class StoryTables:
         sql = CANDIDATES_SQL.format(keys=", ".join("?" * len(keys)), limit=MAX_CANDIDATES)
         return [DocRow(*r) for r in self.conn.execute(sql, list(keys)) if r[0] != exclude_doc]
 
-    def insert_doc(
-        self,
-        *,
-        canonical_url: str,
-        fingerprint: str,
-        story_id: int,
-        similarity: float,
-        published_ts: int | None,
-        shingles: int,
-        sketch: bytes | None,
-        indexed_at: str,
-    ) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO dedup_docs (canonical_url, fingerprint, story_id, similarity, published_ts,"
-            " shingles, sketch, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (canonical_url, fingerprint, story_id, similarity, published_ts, shingles, sketch, indexed_at),
+    def write_doc(self, canonical_url: str, fields: DocFields, doc_id: int | None = None) -> int:
+        """Insert the copy (`doc_id` None) or update it; returns its doc id."""
+        values = (
+            fields.fingerprint,
+            fields.story_id,
+            fields.similarity,
+            fields.published_ts,
+            fields.shingles,
+            fields.sketch,
+            fields.indexed_at,
         )
-        return int(cur.lastrowid or 0)
-
-    def update_doc(
-        self,
-        doc_id: int,
-        *,
-        fingerprint: str,
-        story_id: int,
-        similarity: float,
-        published_ts: int | None,
-        shingles: int,
-        sketch: bytes | None,
-        indexed_at: str,
-    ) -> None:
+        if doc_id is None:
+            cur = self.conn.execute(
+                "INSERT INTO dedup_docs (fingerprint, story_id, similarity, published_ts, shingles, sketch,"
+                " indexed_at, canonical_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, canonical_url),
+            )
+            return int(cur.lastrowid or 0)
         self.conn.execute(
             "UPDATE dedup_docs SET fingerprint = ?, story_id = ?, similarity = ?, published_ts = ?,"
             " shingles = ?, sketch = ?, indexed_at = ? WHERE doc_id = ?",
-            (fingerprint, story_id, similarity, published_ts, shingles, sketch, indexed_at, doc_id),
+            (*values, doc_id),
         )
+        return doc_id
 
     def set_doc_similarity(self, doc_id: int, similarity: float) -> None:
         self.conn.execute("UPDATE dedup_docs SET similarity = ? WHERE doc_id = ?", (similarity, doc_id))
