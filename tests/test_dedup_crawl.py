@@ -325,3 +325,20 @@ def test_demo_site_articles_are_all_different_stories(tmp_path: Path) -> None:
     assert {r["story_similarity"] for r in rows} == {1.0}
     assert all(r["text_fingerprint"] for r in rows)
     assert query(db, "SELECT MAX(copies) FROM stories")[0][0] == 1
+
+
+def test_story_counts_per_site(crawled: Crawled) -> None:
+    from newscrawl.store import Store
+    from newscrawl.store.stories import StoryTables
+
+    with Store(crawled.db) as store:
+        counts = {r["site"]: r for r in StoryTables(store.conn).site_story_counts()}
+    # fzzb: the seed and its own story; voc: three copies of one story and its own; hnfz: two and one.
+    assert {s: (r["articles"], r["stories"]) for s, r in counts.items()} == {
+        "fzzb": (2, 2),
+        "voc": (4, 2),
+        "hnfz": (3, 2),
+    }
+    assert counts["voc"]["duplicate_ratio"] == pytest.approx(0.5)
+    assert counts["hnfz"]["duplicate_ratio"] == pytest.approx(1 / 3)
+    assert counts["fzzb"]["duplicate_ratio"] == 0.0
