@@ -27,23 +27,29 @@ MAX_CANDIDATES = 2000
 """At most this many candidate rows per lookup: a bucket grown huge (thousands of copies of one
 text) must not make one lookup read all of them."""
 
+DOC_COLUMNS = (
+    "fingerprint",
+    "story_id",
+    "similarity",
+    "published_ts",
+    "shingles",
+    "sketch",
+    "indexed_at",
+    "doc_id",
+    "canonical_url",
+)
+"""The `dedup_docs` columns in `DocRow` order."""
+_DOC = ", ".join(DOC_COLUMNS)
+_DOC_ID = DOC_COLUMNS.index("doc_id")
+
 CANDIDATES_SQL = (
-    "SELECT DISTINCT d.doc_id, d.canonical_url, d.fingerprint, d.story_id, d.similarity, d.published_ts,"
-    " d.shingles, d.sketch FROM dedup_bands AS b JOIN dedup_docs AS d ON d.doc_id = b.doc_id"
+    f"SELECT DISTINCT {', '.join('d.' + c for c in DOC_COLUMNS)}"
+    " FROM dedup_bands AS b JOIN dedup_docs AS d ON d.doc_id = b.doc_id"
     " WHERE b.band_key IN ({keys}) LIMIT {limit}"
 )
-DOC_BY_URL_SQL = (
-    "SELECT doc_id, canonical_url, fingerprint, story_id, similarity, published_ts, shingles, sketch"
-    " FROM dedup_docs WHERE canonical_url = ?"
-)
-DOC_BY_ID_SQL = (
-    "SELECT doc_id, canonical_url, fingerprint, story_id, similarity, published_ts, shingles, sketch"
-    " FROM dedup_docs WHERE doc_id = ?"
-)
-STORY_DOCS_SQL = (
-    "SELECT doc_id, canonical_url, fingerprint, story_id, similarity, published_ts, shingles, sketch"
-    " FROM dedup_docs WHERE story_id = ?"
-)
+DOC_BY_URL_SQL = f"SELECT {_DOC} FROM dedup_docs WHERE canonical_url = ?"
+DOC_BY_ID_SQL = f"SELECT {_DOC} FROM dedup_docs WHERE doc_id = ?"
+STORY_DOCS_SQL = f"SELECT {_DOC} FROM dedup_docs WHERE story_id = ?"
 STORY_REFERENCE_SQL = "SELECT reference_doc FROM dedup_stories WHERE story_id = ?"
 ARTICLE_TEXT_SQL = "SELECT COALESCE(body_simplified, body) FROM articles WHERE canonical_url = ?"
 SAME_TEXT_SQL = "SELECT canonical_url, story_id FROM articles WHERE text_fingerprint = ?"
@@ -67,20 +73,6 @@ INDEX_TABLES = ("dedup_docs", "dedup_bands", "dedup_stories", "dedup_meta")
 
 
 @dataclass(frozen=True)
-class DocRow:
-    """One indexed copy."""
-
-    doc_id: int
-    canonical_url: str
-    fingerprint: str
-    story_id: int
-    similarity: float
-    published_ts: int | None
-    shingles: int
-    sketch: bytes | None
-
-
-@dataclass(frozen=True)
 class DocFields:
     """What is written for an indexed copy."""
 
@@ -91,6 +83,14 @@ class DocFields:
     shingles: int
     sketch: bytes | None
     indexed_at: str
+
+
+@dataclass(frozen=True)
+class DocRow(DocFields):
+    """One indexed copy as read back."""
+
+    doc_id: int
+    canonical_url: str
 
 
 class StoryTables:
@@ -136,7 +136,11 @@ class StoryTables:
         if not keys:
             return []
         sql = CANDIDATES_SQL.format(keys=", ".join("?" * len(keys)), limit=MAX_CANDIDATES)
-        return [DocRow(*r) for r in self.conn.execute(sql, list(keys)) if r[0] != exclude_doc]
+        return [
+            DocRow(*r)
+            for r in self.conn.execute(sql, list(keys))
+            if r[DOC_COLUMNS.index("doc_id")] != exclude_doc
+        ]
 
     def write_doc(self, canonical_url: str, fields: DocFields, doc_id: int | None = None) -> int:
         """Insert the copy (`doc_id` None) or update it; returns its doc id."""
