@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.clean import clean_article
+from newscrawl.dedup import DUPLICATE, StoryIndex
 from newscrawl.demo import build_site
 from newscrawl.extract import extract
 from newscrawl.items import Article
@@ -65,8 +66,6 @@ def test_no_two_different_corpus_articles_share_a_story(corpus: Path, db_path: P
     assert len(pages) >= 100, (len(pages), unreadable)
     groups_of_story: dict[int, set[str]] = defaultdict(set)
     with Store(db_path) as store:
-        from newscrawl.dedup import DUPLICATE, StoryIndex
-
         index = StoryIndex(store)
         duplicates = []
         for group, article in texts:
@@ -91,8 +90,6 @@ def test_no_two_demo_articles_share_a_story(db_path: Path) -> None:
     site = build_site()
     base = "http://127.0.0.1:8642"
     with Store(db_path) as store:
-        from newscrawl.dedup import StoryIndex
-
         index = StoryIndex(store)
         stories = []
         for demo in site.articles:

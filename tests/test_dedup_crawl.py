@@ -20,12 +20,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from newscrawl.dedup import comparable_text
 from newscrawl.demo import DemoServer, build_site
 from newscrawl.demo.site import DemoPage
+from newscrawl.store import Store
+from newscrawl.store.stories import StoryTables
 from tests.conftest import crawl, query
 from tests.dedup_variants import seed_raw, variants
 from tests.test_dedup_index import UNRELATED
@@ -113,8 +116,6 @@ class ReprintSite:
         )
 
     def get(self, target: str, base_url: str) -> DemoPage:
-        from urllib.parse import urlsplit
-
         return self.pages.get(urlsplit(target).path, DemoPage(b"", "text/html; charset=utf-8", 404))
 
 
@@ -328,9 +329,6 @@ def test_demo_site_articles_are_all_different_stories(tmp_path: Path) -> None:
 
 
 def test_story_counts_per_site(crawled: Crawled) -> None:
-    from newscrawl.store import Store
-    from newscrawl.store.stories import StoryTables
-
     with Store(crawled.db) as store:
         counts = {r["site"]: r for r in StoryTables(store.conn).site_story_counts()}
     # fzzb: the seed and its own story; voc: three copies of one story and its own; hnfz: two and one.

@@ -14,6 +14,7 @@ home or index page, which many CMSs put on every article. Every other spelling i
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -84,8 +85,6 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 def parse_url_rules(value: Any) -> tuple[UrlRule, ...]:
     """URL rules from a setting or spider attribute: `UrlRule`s, `[pattern, replacement]` pairs,
     or JSON text of such pairs (as `-s NEWSCRAWL_URL_RULES='[["^…", "…"]]'` gives it)."""
-    import json
-
     if not value:
         return ()
     if isinstance(value, str):
