@@ -73,6 +73,13 @@ NEWSCRAWL_DB = default_db_path()
 NEWSCRAWL_STORE_PAGES = True
 """Keep each article page's raw bytes (compressed) in the `pages` table for re-extraction."""
 
+# -- deduplication (read by newscrawl.pipelines.dedup) ---------------------------------------------
+NEWSCRAWL_DEDUP_THRESHOLD = 0.5
+"""Jaccard index of 4-character shingles from which two copies are one story (0 < t <= 1)."""
+NEWSCRAWL_URL_RULES: list[list[str]] = []
+"""Extra URL rules for every site, `[[regex, replacement], …]` over canonical URLs (mobile spellings);
+a spider adds its own as a `url_rules` class attribute."""
+
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidatePipeline": 100,
     "newscrawl.pipelines.CleanPipeline": 200,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -102,7 +103,11 @@ def test_killing_the_store_worker_loses_no_record(redis_url: str, tmp_path: Path
     first = start_store_worker(redis_url, db, tmp_path / "store-1.log")
 
     def stored() -> int:
-        return int(query(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"]) if db.exists() else 0
+        # The file exists a moment before the store worker's migrations have made the tables.
+        try:
+            return int(query(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"]) if db.exists() else 0
+        except sqlite3.OperationalError:
+            return 0
 
     assert wait_for(lambda: stored() >= 20, timeout=120), log_tail(tmp_path / "store-1.log")
     first.send_signal(signal.SIGKILL)

@@ -1,4 +1,6 @@
-"""The item pipelines with a real Scrapy crawler object (no engine needed for these rules)."""
+"""The item pipelines with a real Scrapy crawler object (no engine needed for these rules).
+
+The dedup pipeline, which needs a database, is tested in test_dedup_pipeline.py."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from newscrawl.items import Article
-from newscrawl.pipelines import CleanPipeline, DedupPipeline, ValidatePipeline
+from newscrawl.pipelines import CleanPipeline, ValidatePipeline
 from newscrawl.spiders.demo import DemoSpider
 
 
@@ -36,20 +38,6 @@ def test_validate_passes_complete_articles_and_other_items() -> None:
     article = Article(url="http://127.0.0.1/a.html", title="标题", body="正文。")
     assert pipeline.process_item(article) is article
     assert pipeline.process_item({"not": "an article"}) == {"not": "an article"}
-
-
-def test_dedup_drops_a_canonical_url_seen_earlier_in_the_run() -> None:
-    c = crawler()
-    pipeline = DedupPipeline.from_crawler(c)
-    first = Article(
-        url="http://127.0.0.1/a.html?x=1", canonical_url="http://127.0.0.1/a.html", title="t", body="b"
-    )
-    pipeline.process_item(first)
-    with pytest.raises(DropItem):
-        pipeline.process_item(
-            Article(url="http://127.0.0.1/a.html?x=2", canonical_url="http://127.0.0.1/a.html")
-        )
-    assert c.stats.get_value("newscrawl/dropped/duplicate_url") == 1
 
 
 def test_clean_sets_script_and_simplified_forms() -> None:

@@ -151,6 +151,8 @@ class Store:
         row["canonical_url"] = key
         row["last_run_id"] = run_id
         row["stored_at"] = now_iso()
+        # A page that answers again is no longer gone (migration 31's marks).
+        row["gone_at"] = row["gone_status"] = None
         with self.transaction():
             old = self.conn.execute(
                 "SELECT title, body, first_run_id FROM articles WHERE canonical_url = ?", (key,)
@@ -162,9 +164,12 @@ class Store:
                 outcome = "unchanged" if (old[0], old[1]) == (article.title, article.body) else "updated"
                 row["first_run_id"] = old[2]
             columns = list(row)
+            # An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and that delete
+            # cascades to the rows that reference it (the article's URL aliases).
             self.conn.execute(
-                f"INSERT OR REPLACE INTO articles ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
+                f"INSERT INTO articles ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT(canonical_url) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in columns if c != "canonical_url"),
                 [row[c] for c in columns],
             )
             self.conn.execute("DELETE FROM related_links WHERE article_url = ?", (key,))

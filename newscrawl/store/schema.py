@@ -170,6 +170,43 @@ def _v40_search(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _v11_story_index(conn: sqlite3.Connection) -> None:
+    # The near-duplicate index (newscrawl.dedup, SQL in newscrawl.store.stories). It lives beside
+    # `articles` rather than in it because a copy is indexed before its row is stored (the dedup
+    # pipeline runs ahead of the store) and because rebuilding it must not touch stored articles.
+    run_script(
+        conn,
+        """
+        CREATE TABLE dedup_meta (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE dedup_stories (
+            story_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            reference_doc INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE dedup_docs (
+            doc_id INTEGER PRIMARY KEY,
+            canonical_url TEXT NOT NULL UNIQUE,
+            fingerprint TEXT NOT NULL,
+            story_id INTEGER NOT NULL,
+            similarity REAL NOT NULL,
+            published_ts INTEGER,
+            shingles INTEGER NOT NULL,
+            sketch BLOB,
+            indexed_at TEXT NOT NULL
+        );
+        CREATE INDEX dedup_docs_story ON dedup_docs(story_id);
+        CREATE TABLE dedup_bands (
+            band_key INTEGER NOT NULL,
+            doc_id INTEGER NOT NULL,
+            PRIMARY KEY (band_key, doc_id)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 def _v30_fetch_errors(conn: sqlite3.Connection) -> None:
     # One row per failed or refused fetch, so a user can see after the fact what a run could not
     # get and why; `kind` is a small vocabulary (see newscrawl.store.errors.KINDS), `status` the
@@ -209,6 +246,9 @@ def _v31_gone_articles(conn: sqlite3.Connection) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(1, "articles, related_links, crawl_runs, pages", _v1_initial),
     Migration(10, "text fingerprints, stories, URL aliases", _v10_stories),
+    Migration(
+        11, "near-duplicate index: MinHash bands, indexed copies, stories' reference copies", _v11_story_index
+    ),
     Migration(30, "fetch_errors: every failed or refused fetch of a run", _v30_fetch_errors),
     Migration(31, "articles.gone_at / gone_status: pages that answered 404 or 410", _v31_gone_articles),
     Migration(

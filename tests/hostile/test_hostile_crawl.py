@@ -439,16 +439,12 @@ def test_one_article_behind_many_urls_with_a_canonical_link_is_stored_once(runs:
     assert runs.site.server.hits(SAME.path) == 3
 
 
-@pytest.mark.xfail(strict=True, reason="needs issue 5 (dedup): URL variants recorded in article_aliases")
 def test_the_other_urls_of_an_article_are_kept_as_aliases(runs: Runs) -> None:
     aliases = {r["alias_url"] for r in query(runs.db, "SELECT alias_url FROM article_aliases")}
     assert runs.url(SAME.path) + "?from=timeline" in aliases
     assert runs.url(SAME.path) + "?utm_source=weixin" in aliases
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs issue 5 (dedup): tracking parameters dropped from canonical URLs"
-)
 def test_one_article_behind_tracking_parameters_is_stored_once(runs: Runs) -> None:
     rows = query(runs.db, "SELECT canonical_url FROM articles WHERE title = ?", COPY.title)
     assert [r["canonical_url"] for r in rows] == [runs.url(COPY.path)]

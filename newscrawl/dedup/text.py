@@ -1,0 +1,92 @@
+"""The text deduplication compares: one normal form for both scripts, a fingerprint, the shingled part.
+
+Input is the cleaning room's `title_simplified` / `body_simplified` (Simplified script, inline pinyin
+removed), so a Traditional page with `長(zhǎng)沙` and its Simplified reprint already read alike; what
+is left to fold here is width, case, whitespace and punctuation, which reprints change freely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from newscrawl.items import Article
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+"""Everything but letters and digits (Unicode-aware: Han characters are letters)."""
+
+# The dateline/byline block that opens a body: `本报讯（记者 张三 通讯员 李四）`,
+# `法治日报讯(记者 …)`, `湖南日报11月8日讯（…）`, `新华社长沙8月5日电（记者 …）`,
+# `红网时刻新闻8月3日讯(通讯员 …)`. A reprint rewrites it in its own house style, so it is not
+# part of what makes two texts the same story. At most 40 characters before 讯/电, none of them
+# ending a sentence or clause, and inside the brackets a reporter's role (or a bare 本报讯), so a
+# body that merely opens on 通讯（…） is left alone.
+_LEADING_BYLINE = re.compile(
+    r"^(?P<prefix>[^\n。！？!?，,；;：:]{0,40}?)[讯电訊電]\s*[（(](?P<inside>[^（()）\n]{0,80})[)）]\s*"
+)
+_ROLE = re.compile(r"记者|記者|通讯员|通訊員|实习生|實習生|特约|特約|摄影|攝影|编辑|編輯|供稿|作者")
+_OWN_OUTLET = ("本报", "本報", "本网", "本網", "本台")
+# A credit block closing the body: `（记者 张三 通讯员 李四）`, `(完)`, `（责任编辑：王五）`.
+_TRAILING_CREDIT = re.compile(
+    r"\s*[（(](?:本报)?(?:记者|通讯员|实习生|见习记者|编辑|责任编辑|责编|作者|来源|完)[^（()）\n]{0,60}[)）]\s*$"
+)
+# A reporters line standing alone at either end: `记者 张三 通讯员 李四`.
+_CREDIT_LINE = re.compile(
+    r"^(?:本报)?(?:见习记者|记者|通讯员|实习生)[\s：:]*[\u4e00-\u9fff·]{2,5}"
+    r"(?:[\s、，,]+(?:(?:见习记者|记者|通讯员|实习生)[\s：:]*)?[\u4e00-\u9fff·]{2,5})*$"
+)
+
+
+def normalize_for_dedup(text: str) -> str:
+    """Letters and digits only: NFKC (full-width to half-width), case folded, whitespace and
+    punctuation removed. `“长沙” 警方，２４小时` -> `长沙警方24小时`."""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def strip_credits(body: str) -> str:
+    """The body without its opening dateline/byline block and closing credit, which reprints
+    replace with their own."""
+    lines = body.strip().split("\n")
+    while lines and _CREDIT_LINE.match(lines[0].strip()):
+        lines.pop(0)
+    while lines and _CREDIT_LINE.match(lines[-1].strip()):
+        lines.pop()
+    if lines:
+        first = lines[0].strip()
+        m = _LEADING_BYLINE.match(first)
+        if m and (m["prefix"].endswith(_OWN_OUTLET) or _ROLE.search(m["inside"])):
+            lines[0] = first[m.end() :]
+        lines[-1] = _TRAILING_CREDIT.sub("", lines[-1])
+    return "\n".join(line for line in lines if line.strip())
+
+
+def simplified_title(article: Article) -> str:
+    return article.title_simplified if article.title_simplified is not None else article.title
+
+
+def simplified_body(article: Article) -> str:
+    return article.body_simplified if article.body_simplified is not None else article.body
+
+
+def text_fingerprint(title: str, body: str) -> str:
+    """Hex digest of the normal form of title and body: equal exactly when the two texts read the
+    same letter for letter (any script, width, punctuation, whitespace, inline pinyin)."""
+    data = normalize_for_dedup(title) + "\x1f" + normalize_for_dedup(body)
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def article_fingerprint(article: Article) -> str:
+    """`text_fingerprint` of an article's Simplified title and body (its own text if not cleaned)."""
+    return text_fingerprint(simplified_title(article), simplified_body(article))
+
+
+def comparable_text(body: str) -> str:
+    """What near-duplicate detection shingles: the normal form of a Simplified body without its
+    byline and credit blocks. The headline is left out on purpose: reprints retitle stories."""
+    return normalize_for_dedup(strip_credits(body))
+
+
+def article_comparable_text(article: Article) -> str:
+    """`comparable_text` of an article's Simplified body."""
+    return comparable_text(simplified_body(article))
