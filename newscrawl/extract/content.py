@@ -14,7 +14,6 @@ one bottom-up sum, not per-node text extraction, so it stays linear in the page 
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -322,45 +321,69 @@ def best_region(
         for block in blocks:
             if block.owner in ignore:
                 block.weight = 0.0
-    # element -> its items, each [key, weight, first block, last block]
-    items: dict[HtmlElement, list[list[Any]]] = {}
+    # element -> its items in order, each (weight, first block, last block): its child elements
+    # (whole subtree) and the blocks it holds directly. Blocks come in document order, so a stack of
+    # the current ancestor chain sums every subtree in one pass: an element's item is complete when
+    # the chain leaves it.
+    items: dict[HtmlElement, list[tuple[float, int, int]]] = {}
     depth: dict[HtmlElement, int] = {}
-    chains: dict[HtmlElement, list[HtmlElement]] = {}
+    chains: dict[HtmlElement, tuple[HtmlElement, ...]] = {}
+    stack: list[list[Any]] = []  # frames [element, weight, first block, last block]
 
-    def add(parent: HtmlElement, key: object, weight: float, index: int) -> None:
-        seq = items.get(parent)
-        if seq is None:
-            seq = items[parent] = []
-        if seq and seq[-1][0] is key:
-            seq[-1][1] += weight
-            seq[-1][3] = index
-        else:
-            seq.append([key, weight, index, index])
+    def chain_of(el: HtmlElement) -> tuple[HtmlElement, ...]:
+        """`body` … `el`; walked iteratively (a hostile page may nest thousands deep)."""
+        known = chains.get(el)
+        if known is not None:
+            return known
+        missing = []
+        node: HtmlElement | None = el
+        while node is not None and node not in chains:
+            missing.append(node)
+            node = node.getparent() if node is not body else None
+        prefix = chains[node] if node is not None else ()
+        for element in reversed(missing):
+            prefix = (*prefix, element)
+            chains[element] = prefix
+            depth[element] = len(prefix)
+        return prefix
+
+    def pop() -> None:
+        _, weight, first, last = stack.pop()
+        if stack:
+            parent = stack[-1]
+            items.setdefault(parent[0], []).append((weight, first, last))
+            parent[1] += weight
+            parent[3] = last
 
     for block in blocks:
-        chain = chains.get(block.owner)
-        if chain is None:
-            chain = list(_ancestors(block.owner, body))
-            chains[block.owner] = chain
-            for i, node in enumerate(chain):
-                depth.setdefault(node, len(chain) - i)
-        add(block.owner, block, block.weight, block.index)
-        for child, parent in itertools.pairwise(chain):
-            add(parent, child, block.weight, block.index)
+        chain = chain_of(block.owner)
+        common = 0
+        while common < len(stack) and common < len(chain) and stack[common][0] is chain[common]:
+            common += 1
+        while len(stack) > common:
+            pop()
+        for element in chain[common:]:
+            stack.append([element, 0.0, block.index, block.index])
+        frame = stack[-1]
+        items.setdefault(frame[0], []).append((block.weight, block.index, block.index))
+        frame[1] += block.weight
+        frame[3] = block.index
+    while stack:
+        pop()
 
     best = Region(body, 0, len(blocks) - 1, float("-inf"))
     best_depth = -1
     for element, seq in items.items():
         running, start = 0.0, 0
-        for i, (_, weight, _, _) in enumerate(seq):
+        el_depth = depth.get(element, 0)
+        for i, (weight, _, _) in enumerate(seq):
             if running <= 0:
                 running, start = weight, i
             else:
                 running += weight
             score = round(running, 3)
-            el_depth = depth.get(element, 0)
             if score > best.weight or (score == best.weight and el_depth > best_depth):
-                best = Region(element, seq[start][2], seq[i][3], score)
+                best = Region(element, seq[start][1], seq[i][2], score)
                 best_depth = el_depth
     if best.weight == float("-inf"):
         best.weight = 0.0

@@ -38,9 +38,10 @@ from newscrawl.extract.dates import (
 from newscrawl.extract.decode import Decoded, decode_html
 from newscrawl.extract.dom import collapse, parse, select_first, strip_junk, text_of
 from newscrawl.extract.model import Extraction, SiteHints
+from newscrawl.extract.related import WORDS as RELATED_WORDS
 from newscrawl.extract.related import anchors_in, find_related
 from newscrawl.extract.structured import Structured, read_structured
-from newscrawl.extract.title import first_h1, strip_site_suffix, title_from_headings
+from newscrawl.extract.title import first_h1, headline_block, strip_site_suffix
 from newscrawl.items import Article, Image, RelatedLink
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ _ERROR_PAGE = re.compile(
     re.IGNORECASE,
 )
 _MAX_ERROR_BODY = 300
+_CRUMB_STEP = re.compile(r"[>»＞→]+")
 _CRUMB = re.compile(r"当前位置|當前位置|您的位置|你的位置|所在位置|位置：|首页\s*[>»/]|首頁\s*[>»/]|>>|»|＞")
 _DATE_LABEL = re.compile(
     r"(?:发布时间|發布時間|發佈時間|发布日期|發布日期|发表时间|發表時間|发表于|發表於|发布于|發布於|出版日期|刊发时间|"
@@ -75,6 +77,11 @@ _DATE_LABEL = re.compile(
 _FORUM_AUTHOR = re.compile(
     r"(?P<before>[^\s:：]{2,20})\s*(?:发表于|發表於)\s*(?:19|20)\d\d|(?:19|20)\d\d[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?\s+by\s+(?P<after>[^\s]{2,20})"
 )
+_LATIN_AUTHOR = re.compile(r"^[A-Z][a-z]+(?:[ .'-][A-Z][a-z]+){1,3}$")
+_ORG_WORDS = re.compile(
+    r"Publish|Press|Media|News|Group|Network|Inc\b|Ltd|Limited|Corp|Company|Agency|Team|Staff|Editor|Admin|Online|Daily|Times|Post"
+)
+_HAN_TOKEN = re.compile("[\u4e00-\u9fff]")
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";\s]+)", re.IGNORECASE)
 _SITE_NAME_LIKE = re.compile(r"(?:网|網|报|報|社|台|频道|頻道|新闻|新聞|日报|日報|客户端|客戶端|\.com|\.cn)$")
 
@@ -104,6 +111,15 @@ class Page:
     images: list[Image] = field(default_factory=list)
     info_bar: list[Block] = field(default_factory=list)
     after_body: list[Block] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The text of every block, one per line."""
+        if self._text is None:
+            self._text = "\n".join(b.text for b in self.blocks)
+        return self._text
+
+    _text: str | None = None
 
 
 def _now() -> datetime:
@@ -146,46 +162,48 @@ def _site_names(page: Page) -> list[str]:
 
 
 def find_title(page: Page) -> None:
+    """Hints, else the page's headline block (see `headline_block`), else the structured title or
+    the `<title>` with its site suffix cut, else the first `<h1>`."""
     structured, hints = page.structured, page.hints
     site_names = _site_names(page)
-    title_el: HtmlElement | None = None
     el = select_first(page.root, hints.title_css)
     if el is not None and text_of(el):
-        page.title, title_el = text_of(el), el
+        page.title = text_of(el)
         page.provenance["title"] = "hints"
-    else:
-        candidates = [v.value for name in ("title",) for v in structured.all(name)]
-        found = title_from_headings(page.root, structured.title_tag, candidates)
-        if found is not None:
-            page.title, title_el = found
-            page.provenance["title"] = "heading"
-        else:
-            for value in structured.all("title"):
-                stripped = strip_site_suffix(value.value, site_names, hints.title_suffixes)
-                if len(stripped) >= 4:
-                    page.title = stripped
-                    page.provenance["title"] = value.layer
-                    break
-            if not page.title and structured.title_tag:
-                page.title = strip_site_suffix(structured.title_tag, site_names, hints.title_suffixes)
-                page.provenance["title"] = "title-tag"
-            if not page.title:
-                h1 = first_h1(page.root)
-                if h1 is not None:
-                    page.title, title_el = h1
-                    page.provenance["title"] = "heading"
-    if page.title and page.provenance.get("title") != "hints":
-        page.title = strip_site_suffix(page.title, site_names, hints.title_suffixes)
-    # Where the headline sits: the info bar (date, 来源, 作者) follows it.
-    if title_el is None and page.title:
-        key = _key(page.title)
-        for block in page.blocks:
-            if block.image is None and block.chars <= len(key) + 20 and key and key in _key(block.text):
-                page.title_block = block.index
-                break
-    elif title_el is not None:
-        members = set(title_el.iter())
+        members = set(el.iter())
         page.title_block = next((b.index for b in page.blocks if b.owner in members), None)
+        return
+    titles = [structured.title_tag, *(v.value for v in structured.all("title"))]
+    block = headline_block(page.blocks, titles)
+    if block is not None:
+        page.title, page.title_block = block.text, block.index
+        page.provenance["title"] = "heading"
+    else:
+        for value in structured.all("title"):
+            stripped = strip_site_suffix(value.value, site_names, hints.title_suffixes)
+            if len(stripped) >= 4:
+                page.title = stripped
+                page.provenance["title"] = value.layer
+                break
+        if not page.title and structured.title_tag:
+            page.title = strip_site_suffix(structured.title_tag, site_names, hints.title_suffixes)
+            page.provenance["title"] = "title-tag"
+        if not page.title:
+            h1 = first_h1(page.root)
+            if h1 is not None:
+                page.title = h1[0]
+                page.provenance["title"] = "heading"
+        if page.title:
+            key = _key(page.title)
+            page.title_block = next(
+                (
+                    b.index
+                    for b in page.blocks
+                    if b.image is None and b.chars <= len(key) + 20 and key in _key(b.text)
+                ),
+                None,
+            )
+    page.title = strip_site_suffix(page.title, site_names, hints.title_suffixes)
 
 
 # --- related ------------------------------------------------------------------------------------------
@@ -202,9 +220,11 @@ def find_related_block(page: Page) -> None:
         anchors = anchors_in(el, page.base_url)
         container: HtmlElement | None = el
         layer = "hints"
-    else:
+    elif any(word in page.text for word in RELATED_WORDS):
         anchors, container, heading = find_related(page.root, page.base_url)
         layer = "pattern"
+    else:
+        return
     page.related = [link for link, _ in anchors]
     if page.related:
         page.provenance["related"] = layer
@@ -300,7 +320,10 @@ def assemble_body(page: Page) -> None:
         if block.link_density > 0.5 and not (block.chars >= 200 and block.punct >= 5):
             continue
         if not seen_prose:
-            if _CRUMB.search(block.text) and block.chars < 120 and not is_prose(block):
+            if block.chars < 150 and (
+                (len(_CRUMB_STEP.findall(block.text)) >= 2 and "。" not in block.text)
+                or (_CRUMB.search(block.text) and not is_prose(block))
+            ):
                 continue
             if _meta_line(block, page.fetched_at) and not (block.punct >= 3 and block.chars > 80):
                 page.info_bar.append(block)
@@ -363,20 +386,51 @@ def _labelled_date(blocks: list[Block], fetched_at: datetime) -> FoundDate | Non
     return None
 
 
-def find_date(page: Page, article: Article) -> None:
+def _visible_date(page: Page) -> FoundDate | None:
+    """The date shown with the headline: in the info bar, else in a short line just above the
+    headline (forums and blogs put it there)."""
     fetched = page.fetched_at
+    for block in page.info_bar:
+        found = first_date(block.text, fetched)
+        if found is not None:
+            return found
+    if page.title_block is not None:
+        for block in reversed(page.blocks[max(0, page.title_block - 3) : page.title_block]):
+            if (block.chars <= _MAX_INFO_LINE and not is_prose(block)) or _meta_line(block, fetched):
+                found = first_date(block.text, fetched, relative=False)
+                if found is not None:
+                    return found
+    return None
+
+
+def _body_start(page: Page) -> int:
+    return page.inside[0].index if page.inside else 0
+
+
+def _dated_line(blocks: list[Block], fetched_at: datetime) -> FoundDate | None:
+    """A full date in a short line that is not prose: `2003-7-24 钱江晚报`, `2005年08月16日 来源：…`."""
+    for block in blocks:
+        if block.image is not None or block.chars > 60 or _PROSE_END.search(block.text):
+            continue
+        for found in find_dates(block.text, fetched_at, relative=False):
+            return found
+    return None
+
+
+def find_date(page: Page, article: Article) -> None:
+    """Hints, then structured data (raw text from the page when it shows the same day), then the
+    date shown with the headline, a labelled date (发布时间：…) around the article, a dated short line
+    at the head of the body, the URL, and last a dated line with a time just above the body."""
+    fetched = page.fetched_at
+    prov = page.provenance
     el = select_first(page.root, page.hints.date_css)
     if el is not None:
         found = first_date(text_of(el), fetched)
         if found is not None:
             article.published_at, article.published_at_raw = found.iso, found.raw
-            page.provenance["published_at"] = "hints"
+            prov["published_at"] = "hints"
             return
-    visible = None
-    for block in page.info_bar:
-        visible = first_date(block.text, fetched)
-        if visible is not None:
-            break
+    visible = _visible_date(page)
     structured = _structured_date(page)
     if structured is not None:
         found, layer = structured
@@ -385,34 +439,28 @@ def find_date(page: Page, article: Article) -> None:
             article.published_at, article.published_at_raw = best.iso, visible.raw
         else:
             article.published_at, article.published_at_raw = found.iso, found.raw
-        page.provenance["published_at"] = layer
+        prov["published_at"] = layer
         return
+    start = _body_start(page)
+    head = page.blocks[max(0, start - _INFO_BAR_BLOCKS) : start]
     if visible is None:
-        head = page.blocks[: page.inside[0].index] if page.inside else []
-        visible = _labelled_date(page.info_bar + head[-_INFO_BAR_BLOCKS:] + page.inside[:3], fetched)
+        visible = _labelled_date(head + page.inside + page.after_body, fetched)
     if visible is None:
-        visible = _labelled_date(page.paragraphs[-3:] + page.after_body, fetched)
+        visible = _dated_line(page.paragraphs[:6], fetched)
     if visible is not None:
         article.published_at, article.published_at_raw = visible.iso, visible.raw
-        page.provenance["published_at"] = "pattern"
+        prov["published_at"] = "pattern"
         return
     from_url = date_from_url(page.url, fetched)
     if from_url is not None:
         article.published_at, article.published_at_raw = from_url.iso, None
-        page.provenance["published_at"] = "url"
+        prov["published_at"] = "url"
         return
-    # Last resort: a full date with a time of day just above the article (forums, blogs, old CMS).
-    head = page.blocks[
-        max(0, (page.inside[0].index if page.inside else 0) - _INFO_BAR_BLOCKS) : (
-            page.inside[0].index if page.inside else 0
-        )
-        + 2
-    ]
-    for block in reversed(head):
+    for block in reversed(page.blocks[max(0, start - _INFO_BAR_BLOCKS) : start + 2]):
         for found in find_dates(block.text, fetched, relative=False):
             if found.has_time:
                 article.published_at, article.published_at_raw = found.iso, found.raw
-                page.provenance["published_at"] = "pattern"
+                prov["published_at"] = "pattern"
                 return
 
 
@@ -425,9 +473,17 @@ def _structured_authors(page: Page, editor: str | None) -> tuple[list[str], str]
     names: list[str] = []
     layer = ""
     for value in page.structured.authors:
-        for token in re.split(r"[、，,;；/|｜]+|\s{2,}|\s+(?=\S)", value.value):
+        if _LATIN_AUTHOR.match(value.value):
+            # `John Smith`, not a CMS account (`L_104485`) or a publisher (`Hans Publishers`).
+            if not _ORG_WORDS.search(value.value) and value.value not in blocked:
+                names.append(value.value)
+                layer = layer or value.layer
+            continue
+        for token in re.split(r"[、，,;；/|｜]+|\s+", value.value):
             token = token.strip()
             if not token or token in blocked or token == editor or _SITE_NAME_LIKE.search(token):
+                continue
+            if not _HAN_TOKEN.search(token):
                 continue
             if credits.is_name(token) and token not in names:
                 names.append(token)
@@ -448,29 +504,66 @@ def _apply_byline(article: Article, found: credits.Byline, *, authors: bool = Tr
 
 
 def _name_line(page: Page) -> list[str]:
-    """A line holding only names right under the headline: the author, magazine style."""
-    if page.title_block is None:
-        return []
-    start = page.title_block + 1
+    """A line holding only names under the headline (magazine style: title, author, text).
+
+    Lines repeating the headline and short subtitles are passed over; the search stops at prose.
+    Names are checked strictly (common surname), except a lone name right under a repetition of
+    the headline, where the position says enough."""
+    candidates: list[Block] = []
+    if page.title_block is not None:
+        candidates += page.blocks[page.title_block + 1 : page.title_block + 6]
+    candidates += [b for b in page.paragraphs[:4] if b not in candidates]
     title_key = _key(page.title)
-    for block in page.blocks[start : start + 6]:
+    after_title = page.title_block is not None
+    for block in candidates:
         if block.image is not None or block.link_density > 0.5:
             continue
-        if _key(block.text) == title_key:
+        key = _key(block.text)
+        if key and title_key and (key == title_key or (len(key) >= 4 and key in title_key)):
+            after_title = True
             continue
+        if is_prose(block) and (block.chars > 20 or "。" in block.text):
+            return []
         text = block.text.strip()
         if len(text) > 20 or block.punct > 1:
-            return []
+            after_title = False
+            continue
+        tokens = [t for t in re.split(r"[\s、，,]+", text) if t]
         names = credits.split_names(text, strict=True)
-        if names and " ".join(names) == " ".join(re.split(r"[\s、，,]+", text)):
+        if names and len(names) == len(tokens):
             return names
-        return []
+        if after_title and len(tokens) == 1 and 2 <= len(text) <= 4 and credits.is_name(text):
+            return [text]
+        after_title = False
     return []
+
+
+def _lead_byline(paragraphs: list[Block]) -> credits.Byline | None:
+    """The byline at the head of the body: a dateline opening the first paragraph, or credit lines
+    of their own (`本报实习生 张三` / `本报记者 李四 王五`), merged."""
+    found: credits.Byline | None = None
+    for block in paragraphs[:6]:
+        byline = credits.byline_at_start(block.text)
+        if byline is None:
+            if found is not None or (is_prose(block) and block.chars > 60):
+                break
+            continue
+        whole = len(_key(byline.raw)) >= len(_key(block.text)) - 2
+        if found is None:
+            found = byline
+        else:
+            for name in byline.authors:
+                found.add("trainee" if name in byline.trainees else "reporter", name)
+            for name in byline.correspondents:
+                found.add("correspondent", name)
+            found.outlet = found.outlet or byline.outlet
+        if not whole:
+            break
+    return found
 
 
 def find_credits(page: Page, article: Article) -> None:
     prov = page.provenance
-    first = page.paragraphs[:3]
     # Editor and source first: an author candidate equal to the editor is the editor.
     el = select_first(page.root, page.hints.editor_css)
     if el is not None:
@@ -530,9 +623,7 @@ def find_credits(page: Page, article: Article) -> None:
         prov["authors"] = layer
 
     # The byline of the first paragraph also gives trainees, correspondents and the outlet.
-    lead: credits.Byline | None = next(
-        (b for b in (credits.byline_at_start(p.text) for p in first) if b), None
-    )
+    lead = _lead_byline(page.paragraphs)
     if lead is None:
         # Some pages put the credit line just above the body, in the info bar.
         for block in page.info_bar:
@@ -553,7 +644,9 @@ def find_credits(page: Page, article: Article) -> None:
         if article.authors:
             prov["authors"] = "pattern"
     if not article.authors:
-        for block in reversed(page.paragraphs[-3:]):
+        # The closing credit, or one the container left out just below it: `（张三）`.
+        tail = page.paragraphs[-3:] + [b for b in page.after_body[:2] if b.chars <= 20]
+        for block in reversed(tail):
             closing = credits.byline_at_end(block.text)
             if closing:
                 _apply_byline(article, closing)
@@ -569,26 +662,60 @@ def find_credits(page: Page, article: Article) -> None:
         if names:
             article.authors = names
             prov["authors"] = "pattern"
+    if not article.authors:
+        names = _blog_owner(page.structured.title_tag)
+        if names:
+            article.authors = names
+            prov["authors"] = "title-tag"
     if article.correspondents and "correspondents" not in prov:
         prov["correspondents"] = prov.get("authors", "pattern")
     if article.outlet:
         prov["outlet"] = "pattern"
 
 
+_BRACKETED_NAME = re.compile(r"[\[【〔]\s*([^\]】〕\s]{2,4})\s*[\]】〕]")
+
+
 def _info_bar_roles(text: str) -> credits.Byline | None:
-    """`来源：新华网 新华网黑龙江频道 记者 伊琳 李清芬`: a role word and names inside an info line."""
+    """Credits inside an info line: `来源：新华网 新华网黑龙江频道 记者 伊琳 李清芬`, or a bracketed
+    name beside the date (`2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]`)."""
     m = re.search(r"(?:^|\s)(?=[^\s]{0,10}(?:记者|記者|通讯员|通訊員))", text)
     if m is None:
+        if first_date(text, _now(), relative=False) is None:
+            return None
+        for bracketed in _BRACKETED_NAME.finditer(text):
+            name = bracketed.group(1)
+            if credits.is_name(name, strict=True):
+                return credits.Byline(authors=[name], raw=bracketed.group(0))
         return None
     found, _ = credits.parse_roles(text[m.end() :].lstrip(), prose=True)
     found.outlet = None
     return found or None
 
 
+_BLOG_TITLE = re.compile(
+    r"^(?:.*[_-]\s*)?(?P<a>[^_|｜\-\s]{2,16})的(?:博客|日志|日誌|部落格|专栏|專欄)"
+    r"|_(?P<b>[^_]{2,16})_(?:新浪|网易|搜狐|和讯|博客中国)?博客"
+    r"|^(?P<c>[^|｜_]{2,16}?)\s*[|｜]\s*blog\.",
+    re.IGNORECASE,
+)
+
+
+def _blog_owner(title_tag: str) -> list[str]:
+    """`张三的博客`, `标题_张三_新浪博客`, `张三 | blog.example.com`: a blog's posts are its owner's."""
+    m = _BLOG_TITLE.search(title_tag or "")
+    if m is None:
+        return []
+    name = (m.group("a") or m.group("b") or m.group("c") or "").strip()
+    return [name] if credits.is_name(name) else []
+
+
 def _forum_author(page: Page) -> list[str]:
     """`张三 发表于 2005-9-15 11:46` / `2005/03/15 22:36:13 by duscha`: the first post's author."""
     start = page.inside[0].index if page.inside else 0
-    for block in page.blocks[max(0, start - _INFO_BAR_BLOCKS) : start + 10]:
+    for block in page.blocks[max(0, start - _INFO_BAR_BLOCKS) : start] + page.inside:
+        if block.chars > _MAX_INFO_LINE:
+            continue
         m = _FORUM_AUTHOR.search(block.spaced)
         if m:
             name = (m.group("before") or m.group("after") or "").strip("[]【】()（）")

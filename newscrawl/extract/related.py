@@ -21,6 +21,8 @@ _XPATH = (
     "//text()[contains(., '相关') or contains(., '相關') or contains(., '延伸阅读') or contains(., '延伸閱讀')"
     " or contains(., '推荐阅读') or contains(., '推薦閱讀') or contains(., '更多阅读') or contains(., '关联阅读')]"
 )
+WORDS = ("相关", "相關", "延伸阅读", "延伸閱讀", "推荐阅读", "推薦閱讀", "更多阅读", "关联阅读")
+"""A page whose text holds none of these has no related block (checked before the XPath search)."""
 _NOT_TITLE = re.compile(r"^(?:更多|more|>>|»|查看更多|点击查看)", re.IGNORECASE)
 _MIN_TITLE = 4
 _MAX_LINKS = 30

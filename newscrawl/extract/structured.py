@@ -237,16 +237,21 @@ def _read_meta(root: HtmlElement, out: Structured) -> None:
 
 
 def _read_microdata(root: HtmlElement, out: Structured) -> None:
-    """`itemprop="datePublished"` on visible elements and `<time pubdate>` (HTML5 drafts)."""
-    for el in root.xpath("//*[@itemprop='datePublished' or @itemprop='dateCreated'][not(self::meta)]"):
-        out.add("published", el.get("datetime") or el.get("content") or el.text_content(), META)
-    for el in root.xpath("//time[@pubdate]"):
-        out.add("published", el.get("datetime") or el.text_content(), META)
-    for el in root.xpath("//*[@itemprop='author'][not(self::meta)]"):
-        names = el.xpath(".//*[@itemprop='name']")
-        text = collapse((names[0] if names else el).text_content())
-        if text:
-            out.authors.append(Value(text, META))
+    """`itemprop="datePublished"` / `itemprop="author"` on visible elements and `<time pubdate>`."""
+    for el in root.xpath("//*[@itemprop]"):
+        prop = el.get("itemprop", "")
+        if el.tag == "meta":
+            continue
+        if prop in ("datePublished", "dateCreated"):
+            out.add("published", el.get("datetime") or el.get("content") or el.text_content(), META)
+        elif prop == "author":
+            names = el.xpath(".//*[@itemprop='name']")
+            text = collapse((names[0] if names else el).text_content())
+            if text:
+                out.authors.append(Value(text, META))
+    for el in root.iter("time"):
+        if el.get("pubdate") is not None:
+            out.add("published", el.get("datetime") or el.text_content(), META)
 
 
 def read_structured(root: HtmlElement) -> Structured:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from newscrawl.extract.content import Block
 from newscrawl.extract.dom import collapse
 
 if TYPE_CHECKING:
@@ -66,49 +67,68 @@ def strip_site_suffix(title: str, site_names: Iterable[str] = (), suffixes: Iter
         title = head
 
 
-def heading_candidates(root: HtmlElement) -> list[HtmlElement]:
-    """`<h1>`-`<h3>` and title-classed elements, in document order."""
-    found = root.xpath(
-        "//h1|//h2|//h3|//*[contains(@class,'title') or contains(@class,'Title') or contains(@id,'title')"
-        " or contains(@class,'headline') or contains(@class,'biaoti') or contains(@class,'tit')]"
-    )
-    out = []
-    for el in found:
-        if el.tag in ("h1", "h2", "h3") or _TITLE_CLASS.search(
-            (el.get("class") or "") + " " + (el.get("id") or "")
-        ):
-            out.append(el)
-    return out
-
-
 def _key(text: str) -> str:
     return re.sub(r"[\s\u3000]+", "", text)
 
 
-def title_from_headings(
-    root: HtmlElement, title_tag: str, candidates: list[str]
-) -> tuple[str, HtmlElement] | None:
-    """The heading the `<title>` (or another candidate) starts with — the longest such."""
-    keys = [_key(t) for t in (title_tag, *candidates) if t]
-    best: tuple[str, HtmlElement] | None = None
-    for el in heading_candidates(root):
-        text = collapse(el.text_content())
-        if not (_MIN_TITLE <= len(text) <= _MAX_HEADING):
+_HEADING_RANK = {"h1": 3, "h2": 2, "h3": 1}
+_SCAN_BLOCKS = 400
+_MIN_LINE = 6
+
+
+def _rank(block: Block) -> int:
+    """3 for an `<h1>`, 2 for `<h2>` or a title-classed element, 1 for `<h3>`, 0 otherwise."""
+    node: HtmlElement | None = block.owner
+    for _ in range(2):
+        if node is None:
+            break
+        rank = _HEADING_RANK.get(node.tag, 0)
+        if rank:
+            return rank
+        if _TITLE_CLASS.search((node.get("class") or "") + " " + (node.get("id") or "")):
+            return 2
+        node = node.getparent()
+    return 0
+
+
+def headline_block(blocks: list[Block], titles: list[str]) -> Block | None:
+    """The block holding the page's headline: the one the `<title>` (or `og:title`) starts with.
+
+    A heading (`<h1>`-`<h3>`, a title-classed element) needs only to be a prefix of a title or,
+    when long, inside one; a plain line must be a proper prefix of the `<title>` and long enough
+    not to be a stray word (old pages without headings; pages that repeat the `<title>` text in
+    the body, suffix and all, do not count that copy). Highest rank, then longest, wins."""
+    keys = [_key(t) for t in titles if t]
+    if not keys:
+        return None
+    first_segment = _key(_SEPARATORS.split(titles[0])[0]) if titles[0] else ""
+    shortest_line = max(_MIN_LINE, int(0.4 * len(first_segment)))
+    best: Block | None = None
+    best_key: tuple[int, int] = (-1, -1)
+    for block in blocks[:_SCAN_BLOCKS]:
+        if block.image is not None or not (_MIN_TITLE <= block.chars <= _MAX_HEADING):
             continue
-        key = _key(text)
-        if any(k.startswith(key) or (len(key) > 8 and key in k) for k in keys) and (
-            best is None or len(text) > len(best[0])
-        ):
-            best = (text, el)
+        key = _key(block.text)
+        rank = _rank(block)
+        if rank:
+            if not any(k.startswith(key) or (len(key) > 8 and key in k) for k in keys):
+                continue
+        else:
+            if block.chars < shortest_line or block.link_density > 0.5:
+                continue
+            if not (any(k.startswith(key) and len(k) > len(key) for k in keys) or key == first_segment):
+                continue
+        if (rank, block.chars) > best_key:
+            best, best_key = block, (rank, block.chars)
     return best
 
 
 def first_h1(root: HtmlElement) -> tuple[str, HtmlElement] | None:
-    for el in root.xpath("//h1"):
+    for el in root.iter("h1"):
         text = collapse(el.text_content())
         if _MIN_TITLE <= len(text) <= _MAX_HEADING:
             return text, el
     return None
 
 
-__all__ = ["first_h1", "heading_candidates", "strip_site_suffix", "title_from_headings"]
+__all__ = ["first_h1", "headline_block", "strip_site_suffix"]
