@@ -111,6 +111,8 @@ class Page:
     images: list[Image] = field(default_factory=list)
     info_bar: list[Block] = field(default_factory=list)
     after_body: list[Block] = field(default_factory=list)
+    whole_container: bool = True
+    """Whether the article is all of `container` (else a run of its children)."""
 
     @property
     def text(self) -> str:
@@ -273,9 +275,74 @@ def choose_container(page: Page) -> None:
         page.container = region.element
         page.inside = page.blocks[region.first : region.last + 1]
         page.provenance["body"] = "density"
+        members = set(region.element.iter())
+        held = [b.index for b in page.blocks if b.owner in members]
+        page.whole_container = bool(held) and held[0] == region.first and held[-1] == region.last
     # The container's furniture (nav, aside, footer) and the related block are not body.
     for furniture in page.container.xpath(".//nav|.//aside|.//footer|.//menu"):
         page.excluded.update(furniture.iter())
+
+
+_PREV_NEXT = re.compile(r"^\s*(?:上一篇|下一篇|上一條|下一條|上一条|下一条|上篇|下篇|前一篇|后一篇|後一篇)")
+_MAX_GAP = 4
+"""Blocks (editor line, share buttons, …) that may stand between the body and a related list."""
+
+
+def trailing_related(page: Page) -> None:
+    """A list of headline links right after the article without a 相关新闻 heading: related links.
+
+    The list must start within a few blocks of the last paragraph (only credit, share or label
+    lines between, no heading of another section), sit next to the article (not in a sidebar)
+    and hold two or more one-link headline items; 上一篇/下一篇 are not related."""
+    if not page.paragraphs or page.container is None:
+        return
+    start = page.paragraphs[-1].index + 1
+    run: list[Block] = []
+    gap = 0
+    for block in page.blocks[start : start + 60]:
+        if block.image is not None:
+            continue
+        if is_link_title(block) and not _PREV_NEXT.match(block.text):
+            run.append(block)
+            continue
+        if run:
+            break
+        gap += 1
+        if gap > _MAX_GAP or block.heading or (is_prose(block) and block.chars > 40):
+            return
+    if len(run) < 2 or not _beside_article(page, run):
+        return
+    links: list[RelatedLink] = []
+    for block in run:
+        anchors = block.owner.xpath(".//a[@href]") if block.owner.tag != "a" else [block.owner]
+        anchor = next((a for a in anchors if collapse(a.text_content())), None)
+        if anchor is None:
+            continue
+        href = anchor.get("href", "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        links.append(RelatedLink(title=collapse(anchor.text_content()), url=urljoin(page.base_url, href)))
+    if len(links) >= 2:
+        page.related = links
+        page.provenance["related"] = "pattern"
+
+
+def _beside_article(page: Page, run: list[Block]) -> bool:
+    """Whether a link list sits with the article: inside its container, or in an element of its own
+    next to it that holds nothing but the list (a sidebar column holds more)."""
+    container = page.container
+    assert container is not None
+    parent = container.getparent()
+    node: HtmlElement | None = run[0].owner
+    while node is not None and node is not container and node.getparent() is not parent:
+        node = node.getparent()
+    if node is None:
+        return False
+    if node is container:
+        return True
+    members = set(node.iter())
+    listed = {b.index for b in run}
+    return all(b.index in listed or b.image is not None for b in page.blocks if b.owner in members)
 
 
 def assemble_body(page: Page) -> None:
@@ -791,6 +858,8 @@ def extract_html(
     find_related_block(page)
     choose_container(page)
     assemble_body(page)
+    if not page.related:
+        trailing_related(page)
 
     body_text = "\n".join(b.text for b in page.paragraphs)
     body_chars = sum(b.chars for b in page.paragraphs)
@@ -810,6 +879,8 @@ def extract_html(
         if sign:
             return _no_article(page, f"error page: {sign}", encoding)
     if body_chars < MIN_BODY_CHARS or (sentence_count(body_text) == 0 and body_chars < 200):
+        if looks_like_listing(page.blocks):
+            return _no_article(page, "listing page", encoding)
         return _no_article(page, "no body text", encoding)
     if page.provenance["body"] == "density" and not structured.is_article:
         page_links = sum(b.link_chars for b in page.blocks)
