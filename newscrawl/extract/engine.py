@@ -53,6 +53,10 @@ logger = logging.getLogger(__name__)
 
 MIN_BODY_CHARS = 40
 """Less body text than this is not an article."""
+_SHORT_BODY = 200
+_MANY_LINKS = 15
+_CHANNEL_NAME = 8
+"""A heading this short names a channel (`法院动态`, `信息披露`) more often than an article."""
 _INFO_BAR_BLOCKS = 12
 _AFTER_BODY_BLOCKS = 25
 """Blocks after the article container still searched for 责任编辑 / 来源 lines."""
@@ -534,9 +538,17 @@ def find_date(page: Page, article: Article) -> None:
 # --- credits ------------------------------------------------------------------------------------------
 
 
+def _site_words(page: Page) -> list[str]:
+    """Names the page gives itself: og:site_name, publisher, and the `<title>` segments after the
+    headline (`…_网易新闻`)."""
+    words = [v.value for v in page.structured.all("site_name") + page.structured.all("publisher")]
+    segments = re.split(r"\s*(?:[_|｜]|\s[-–—]\s)\s*", page.structured.title_tag or "")
+    return [w for w in words + segments[1:] if w]
+
+
 def _structured_authors(page: Page, editor: str | None) -> tuple[list[str], str] | None:
-    blocked = {v.value for v in page.structured.all("site_name") + page.structured.all("publisher")}
-    blocked |= {v.value for v in page.structured.all("source")}
+    site = _site_words(page)
+    blocked = set(site) | {v.value for v in page.structured.all("source")}
     names: list[str] = []
     layer = ""
     for value in page.structured.authors:
@@ -550,6 +562,8 @@ def _structured_authors(page: Page, editor: str | None) -> tuple[list[str], str]
             token = token.strip()
             if not token or token in blocked or token == editor or _SITE_NAME_LIKE.search(token):
                 continue
+            if any(token in word for word in site):
+                continue  # `网易` from `…_网易新闻`: the site, not a person
             if not _HAN_TOKEN.search(token):
                 continue
             if credits.is_name(token) and token not in names:
@@ -592,7 +606,7 @@ def _name_line(page: Page) -> list[str]:
         if is_prose(block) and (block.chars > 20 or "。" in block.text):
             return []
         text = block.text.strip()
-        if len(text) > 20 or block.punct > 1:
+        if len(text) > 20 or block.punct > 1 or "：" in text or ":" in text:
             after_title = False
             continue
         tokens = [t for t in re.split(r"[\s、，,]+", text) if t]
@@ -879,20 +893,30 @@ def extract_html(
         if sign:
             return _no_article(page, f"error page: {sign}", encoding)
     if body_chars < MIN_BODY_CHARS or (sentence_count(body_text) == 0 and body_chars < 200):
-        if looks_like_listing(page.blocks):
-            return _no_article(page, "listing page", encoding)
-        return _no_article(page, "no body text", encoding)
+        return _no_article(page, _why_no_text(page), encoding)
     if page.provenance["body"] == "density" and not structured.is_article:
         page_links = sum(b.link_chars for b in page.blocks)
-        headed = page.provenance.get("title") == "heading" and page.title_block is not None
+        # A page with a headline of its own just above the text is an article, however short and
+        # however many links surround it; a channel name (`信息披露`) is no headline.
+        start = page.inside[0].index if page.inside else 0
+        headed = (
+            page.provenance.get("title") == "heading"
+            and page.title_block is not None
+            and start - _INFO_BAR_BLOCKS <= page.title_block <= start + 1
+            and len(page.title) > _CHANNEL_NAME
+        )
+        many_links = _link_titles(page)
         if looks_like_listing(page.inside) or (
             not headed
-            and total_chars
-            and page_links / total_chars > 0.6
-            and body_chars < 400
-            and _link_titles(page) > 10
+            and (
+                (body_chars < _SHORT_BODY and many_links >= _MANY_LINKS)
+                or (total_chars and page_links / total_chars > 0.6 and body_chars < 400 and many_links > 10)
+            )
         ):
-            return _no_article(page, "listing page", encoding)
+            return _no_article(page, f"listing page ({many_links} headline links)", encoding)
+        if not headed and body_chars < _SHORT_BODY // 2 and len(page.paragraphs) == 1:
+            # One short line and no headline above it: a notice or a footer, not an article.
+            return _no_article(page, _why_no_text(page), encoding)
 
     article = Article(
         url=url, canonical_url=_canonical(page), encoding=encoding, fetched_at=fetched.isoformat()
@@ -908,6 +932,13 @@ def extract_html(
     if page.warnings:
         logger.info("%s: %s", url or "page", "; ".join(page.warnings))
     return Extraction(article, provenance=page.provenance, encoding=encoding, warnings=page.warnings)
+
+
+def _why_no_text(page: Page) -> str:
+    many_links = _link_titles(page)
+    if many_links >= _MANY_LINKS or looks_like_listing(page.blocks):
+        return f"listing page ({many_links} headline links)"
+    return "no body text"
 
 
 def _link_titles(page: Page) -> int:
