@@ -385,3 +385,95 @@ def test_str_input_and_naive_fetch_time() -> None:
 def test_hostile_markup_does_not_raise(html: str) -> None:
     result = extract(html.encode("utf-8"), URL, fetched_at=FETCHED)
     assert result.article is not None or result.reason
+
+
+# --- pages of several posts -----------------------------------------------------------------------
+
+
+def test_a_blog_archive_page_gives_its_first_post() -> None:
+    posts = [
+        (
+            "周末去法院旁听了一场庭审",
+            "2021-08-05 21:10:33",
+            "今天第一次去法院旁听了一场庭审，法官问得很细，双方律师你来我往，整个过程严肃又有序。"
+            "散庭以后，书记员还耐心地给我们几个旁听的人讲了讲诉讼流程，收获很大，下次还想再去。",
+        ),
+        (
+            "读书笔记",
+            "2021-08-03 09:02:11",
+            "这几天在读一本讲合同法的小书，作者把很多生活里的例子讲得清清楚楚，推荐给朋友们。",
+        ),
+        (
+            "夏天的晚上",
+            "2021-08-01 22:45:00",
+            "晚上和家人在江边散步，风很凉快，很多人在跳广场舞，小朋友在放风筝，热闹极了。",
+        ),
+    ]
+    entries = "".join(
+        f'<div class="post"><h3>{title}</h3><p class="time">{when}</p><p>{text}</p>'
+        f'<p><a href="/print">[打印]</a> 阅读(12) 评论(3)</p></div>'
+        for title, when, text in posts
+    )
+    html = (
+        '<html><head><meta charset="utf-8"><title>张小满的博客</title></head><body>'
+        f'<div class="nav"><a href="/">首页</a> <a href="/a">文章</a></div><div class="list">{entries}</div>'
+        "</body></html>"
+    )
+    result = extract(html.encode(), "http://127.0.0.1/blog/archive.html", fetched_at=FETCHED)
+    assert result.article is not None
+    article = clean_article(result.article)
+    assert article.body == posts[0][2]
+    assert article.title == posts[0][0]  # the post's heading, not the blog's name
+    assert article.published_at == "2021-08-05T21:10:33+08:00"
+    assert article.authors == ["张小满"]  # the blog's owner, from the title
+
+
+def test_a_forum_thread_gives_the_opening_post() -> None:
+    opening = (
+        "楼主想请教一下：租房合同还有半年才到期，房东突然要求提前收回房子，说是要卖房，只肯退押金，"
+        "不愿意赔偿我的搬家费和损失。这样合法吗？我该怎么维权？合同里写了违约金，但是房东说不算数。"
+    )
+    replies = [
+        "可以先协商，协商不成可以向法院起诉，要求对方承担违约责任，记得保留好合同和聊天记录。",
+        "同意楼上，另外可以打12348法律援助热线咨询一下，他们会告诉你具体怎么做。",
+    ]
+    posts = [("法律新手", "2021-08-05 10:20:00", opening)] + [
+        (f"热心网友{i}", f"2021-08-05 1{i}:00:00", text) for i, text in enumerate(replies, 1)
+    ]
+    rows = "".join(
+        f'<table class="t"><tr><td class="u">{who}</td><td><p>{text}</p>'
+        f"<p>发表于 {when}</p></td></tr></table>"
+        for who, when, text in posts
+    )
+    html = (
+        '<html><head><meta charset="utf-8"><title>租房合同提前解除怎么办 - 法律咨询 - 某某论坛</title></head>'
+        f'<body><div class="crumb">论坛 » 法律咨询 » 帖子</div><div id="thread">{rows}</div></body></html>'
+    )
+    result = extract(html.encode(), "http://127.0.0.1/thread-1.html", fetched_at=FETCHED)
+    assert result.article is not None
+    article = clean_article(result.article)
+    assert article.body == opening  # the poster's name and the 发表于 line are not text
+    assert article.published_at == "2021-08-05T10:20:00+08:00"
+
+
+def test_prose_in_comment_and_recommendation_boxes_is_not_the_article() -> None:
+    box = "".join(
+        f'<div class="recommend-item"><p>推荐阅读第{i}篇：某地法院发布典型案例，涉及民间借贷、劳动争议、婚姻家庭等多个领域，'
+        f"引发社会关注，专家解读称具有示范意义。</p></div>"
+        for i in range(6)
+    )
+    article, _ = run(
+        news_page(comments=False).replace(
+            '<p class="editor">', f'<div class="recommend">{box}</div><p class="editor">'
+        )
+    )
+    assert article.body.split("\n") == PARAGRAPHS
+
+
+def test_avatars_and_ads_are_not_article_images() -> None:
+    extra = (
+        '<div class="user-avatar"><img src="/u/1.jpg"></div>'
+        '<div class="ad-box"><img src="/promo/summer.jpg" width="640" height="200"></div>'
+    )
+    article, _ = run(news_page().replace('<p class="editor">', extra + '<p class="editor">'))
+    assert [i.url for i in article.images] == ["http://127.0.0.1:8000/images/202108/4521_1.jpg"]

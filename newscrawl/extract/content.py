@@ -215,7 +215,7 @@ _COMMENT_META = re.compile(
 )
 _COMMENT_HEADER = re.compile(
     r"^[【\[]?\s*(?:最新评论|最新評論|热门评论|熱門評論|网友评论|網友評論|精彩评论|精彩評論|全部评论|全部評論|评论区|評論區|"
-    r"我来说两句|我來說兩句|发表评论|發表評論|热评|熱評|已有\s*\d+\s*条评论|共\s*\d+\s*条评论|评论\s*\(\d+\)|网友跟帖)"
+    r"我来说两句|我來說兩句|发表评论|發表評論|热评|熱評|已有\s*\d+\s*条评论|共\s*\d+\s*条评论|评论\s*[(（]?\s*\d+|網友跟帖|网友跟帖)"
 )
 _COMMENT_WEIGHT = -40.0
 
@@ -275,14 +275,94 @@ def is_teaser(block: Block, previous: Block | None, title_key: str = "") -> bool
     return not title_key or "".join(previous.text.split()) != title_key
 
 
+# Class and id words that name page furniture (the idea of Readability's "unlikely candidates").
+# Matched as whole words of the class/id (split at spaces, `-`, `_`), so `article-comment` is a
+# comment box and `content` is not `con`.
+_FURNITURE_WORDS = frozenset(
+    [
+        "comment",
+        "comments",
+        "reply",
+        "replies",
+        "ad",
+        "ads",
+        "advert",
+        "advertisement",
+        "adv",
+        "gg",
+        "recommend",
+        "recommends",
+        "recommended",
+        "related",
+        "relate",
+        "rank",
+        "ranking",
+        "hot",
+        "hotnews",
+        "sidebar",
+        "side",
+        "aside",
+        "footer",
+        "foot",
+        "nav",
+        "navbar",
+        "menu",
+        "breadcrumb",
+        "crumb",
+        "share",
+        "sharebar",
+        "toolbar",
+        "tools",
+        "login",
+        "copyright",
+        "qrcode",
+        "ewm",
+        "guess",
+        "tuijian",
+        "popup",
+        "modal",
+        "cookie",
+    ]
+)
+_CLASS_SPLIT = re.compile(r"[\s_-]+")
+_FURNITURE_DEPTH = 5
+
+
+def _in_furniture(el: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Whether `el` or one of its nearest ancestors is classed as page furniture."""
+    path = []
+    node: HtmlElement | None = el
+    verdict = False
+    for _ in range(_FURNITURE_DEPTH):
+        if node is None:
+            break
+        known = cache.get(node)
+        if known is not None:
+            verdict = known
+            break
+        path.append(node)
+        words = _CLASS_SPLIT.split(((node.get("class") or "") + " " + (node.get("id") or "")).lower())
+        if _FURNITURE_WORDS.intersection(words):
+            verdict = True
+            break
+        node = node.getparent()
+    for seen in path:
+        cache[seen] = verdict
+    return verdict
+
+
 def weigh_all(blocks: list[Block], title: str = "") -> None:
-    """Set every block's weight; teasers (see `is_teaser`) count against their container."""
+    """Set every block's weight; teasers (see `is_teaser`) and prose inside elements classed as
+    furniture (comment, ad, recommend, sidebar, …) count against their container."""
     previous: Block | None = None
     after_image = False
     title_key = "".join(title.split())
+    furniture: dict[HtmlElement, bool] = {}
     for block in blocks:
         block.weight = weigh(block)
-        if block.weight > 0 and is_teaser(block, previous, title_key):
+        if block.weight > 0 and _in_furniture(block.owner, furniture):
+            block.weight = -0.5 * block.weight
+        elif block.weight > 0 and is_teaser(block, previous, title_key):
             block.weight = -0.3 * block.chars
         elif after_image and block.weight < 0 and block.chars <= _CAPTION_LINE and block.link_density < 0.5:
             # The caption under a picture is short and often unpunctuated; it is not furniture.
@@ -303,6 +383,8 @@ class Region:
     last: int
     """Index of the last block of the run."""
     weight: float
+    items: list[tuple[float, int, int]] = field(default_factory=list)
+    """The run's items: (weight, first block, last block) of each child element or direct text."""
 
 
 def best_region(
@@ -383,7 +465,7 @@ def best_region(
                 running += weight
             score = round(running, 3)
             if score > best.weight or (score == best.weight and el_depth > best_depth):
-                best = Region(element, seq[start][1], seq[i][2], score)
+                best = Region(element, seq[start][1], seq[i][2], score, seq[start : i + 1])
                 best_depth = el_depth
     if best.weight == float("-inf"):
         best.weight = 0.0

@@ -19,6 +19,7 @@ from newscrawl.extract import byline as credits
 from newscrawl.extract import images as pictures
 from newscrawl.extract.content import (
     Block,
+    Region,
     best_region,
     is_link_title,
     is_prose,
@@ -115,6 +116,8 @@ class Page:
     images: list[Image] = field(default_factory=list)
     info_bar: list[Block] = field(default_factory=list)
     after_body: list[Block] = field(default_factory=list)
+    post_split: bool = False
+    """Whether the region was cut to the first of several posts (see `first_post`)."""
     whole_container: bool = True
     """Whether the article is all of `container` (else a run of its children)."""
 
@@ -275,7 +278,7 @@ def choose_container(page: Page) -> None:
         page.inside = [b for b in page.blocks if b.owner in members]
     else:
         # The related block is not a candidate: its weight would only pull the region off.
-        region = best_region(page.blocks, page.body, ignore=page.excluded, title=page.title)
+        region = first_post(page, best_region(page.blocks, page.body, ignore=page.excluded, title=page.title))
         page.container = region.element
         page.inside = page.blocks[region.first : region.last + 1]
         page.provenance["body"] = "density"
@@ -349,6 +352,57 @@ def _beside_article(page: Page, run: list[Block]) -> bool:
     return all(b.index in listed or b.image is not None for b in page.blocks if b.owner in members)
 
 
+_POST_MARK = re.compile(r"发表于|發表於|发帖|發帖|楼主|樓主|\d+\s*[楼樓#]|\bby\s+\S|\[打印\]|【打印】")
+_MIN_POST_PROSE = 40
+
+
+def _post_meta(block: Block, fetched_at: datetime) -> bool:
+    """A post's header or footer line: a full date with a time, or a forum mark (发表于, 楼主, by …)."""
+    if block.image is not None or block.chars > 80 or _PROSE_END.search(block.text):
+        return False
+    if _POST_MARK.search(block.text):
+        return True
+    found = first_date(block.text, fetched_at, relative=False)
+    return found is not None and found.has_time and found.raw[:1].isdigit()
+
+
+def first_post(page: Page, region: Region) -> Region:
+    """The first post of a run of posts (a blog archive page, a forum thread): the article.
+
+    A post is an item of two or more blocks holding prose and a post header or footer line (a date
+    with a time, 发表于, 楼主, by …). With two or more such items in the region, the region ends
+    with the first; items before it (the thread's title) stay."""
+    posts = []
+    for weight, first, last in region.items:
+        chunk = page.blocks[first : last + 1]
+        if weight <= 0 or len(chunk) < 2:
+            continue
+        prose = sum(b.chars for b in chunk if is_prose(b))
+        if prose >= _MIN_POST_PROSE and any(_post_meta(b, page.fetched_at) for b in chunk):
+            posts.append((weight, first, last))
+    if len(posts) < 2:
+        return region
+    page.post_split = True
+    _, _, last = posts[0]
+    kept = [item for item in region.items if item[2] <= last]
+    return Region(region.element, region.first, last, sum(w for w, _, _ in kept), kept)
+
+
+def _tidy_post(page: Page) -> None:
+    """A post's own furniture: its header/footer lines (time, 发表于, [打印]) go; the short lines
+    before its text (its heading, the poster's name) go too, and a heading the page's title does
+    not already hold becomes the title."""
+    page.paragraphs = [b for b in page.paragraphs if not _post_meta(b, page.fetched_at)]
+    title_key = _key(page.title)
+    while page.paragraphs and not is_prose(page.paragraphs[0]) and page.paragraphs[0].chars <= 40:
+        lead = page.paragraphs.pop(0)
+        key = _key(lead.text)
+        if lead.heading and key not in title_key and page.provenance.get("title") != "hints":
+            page.title, page.title_block = lead.text, lead.index
+            page.provenance["title"] = "heading"
+            title_key = key
+
+
 def assemble_body(page: Page) -> None:
     container = page.container
     assert container is not None
@@ -404,6 +458,8 @@ def assemble_body(page: Page) -> None:
         page.paragraphs.append(block)
     if pending is not None and pending_alt:
         pending.caption, pending.credit = pictures.split_caption(pending_alt)
+    if page.post_split:
+        _tidy_post(page)
     # Trailing lines that are neither prose nor credits (a lone date, "分享", a tag cloud) are page
     # furniture that the container happened to hold; the cleaning room handles 责编/来源 lines.
     while page.paragraphs and _trailing_furniture(page.paragraphs[-1]):
@@ -914,8 +970,8 @@ def extract_html(
             )
         ):
             return _no_article(page, f"listing page ({many_links} headline links)", encoding)
-        if not headed and body_chars < _SHORT_BODY // 2 and len(page.paragraphs) == 1:
-            # One short line and no headline above it: a notice or a footer, not an article.
+        if len(page.title) <= _CHANNEL_NAME and body_chars < _SHORT_BODY // 2 and len(page.paragraphs) == 1:
+            # One short line under a channel name: a notice or a footer, not an article.
             return _no_article(page, _why_no_text(page), encoding)
 
     article = Article(

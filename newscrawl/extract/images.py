@@ -34,6 +34,11 @@ _NOT_PICTURE = re.compile(
     r"avatar|arrow|banner|/ad/|_ad\.|ads/|gotop|back_?top|close|print|\.svg(?:$|\?)|1x1",
     re.IGNORECASE,
 )
+_FURNITURE_CLASS = re.compile(
+    r"avatar|head-?img|user-?(?:img|pic|face)|portrait|logo|icon|qr-?code|erweima|share|(?:^|[\s_-])ad(?:$|[\s_-])|"
+    r"ads|advert|banner|comment|reply|emoji|emoticon|face-?img",
+    re.IGNORECASE,
+)
 _CAPTION_CLASS = re.compile(
     r"caption|desc|pictext|pic_?txt|img_?txt|pic_?note|picinfo|pic_?intro|img_?title|img_?info|tuzhu|figcap|explain|"
     r"photo_?text|imgnote|img_?desc|pic_?desc",
@@ -80,7 +85,17 @@ def is_picture(img: HtmlElement, url: str) -> bool:
     # The folder and file name say what an image is for (`/images/logo.png`, `/share/wx.gif`); the
     # host and the rest of the path do not.
     tail = "/".join(url.split("?", 1)[0].rsplit("/", 2)[-2:])
-    return not _NOT_PICTURE.search(tail)
+    if _NOT_PICTURE.search(tail):
+        return False
+    # So do the classes of the image and of the elements just around it (`comment__avatar`, `ad-cell`).
+    node: HtmlElement | None = img
+    for _ in range(3):
+        if node is None:
+            break
+        if _FURNITURE_CLASS.search((node.get("class") or "") + " " + (node.get("id") or "")):
+            return False
+        node = node.getparent()
+    return True
 
 
 def _styled_as_caption(el: HtmlElement | None, stop: HtmlElement | None, levels: int = 3) -> bool:
