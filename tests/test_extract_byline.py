@@ -58,6 +58,7 @@ def credits(found: Byline | None) -> tuple[list[str], list[str], list[str], str 
             "法制周報·新湖南",
         ),
         ("本报讯（记者 格桑次仁）近日。", ["格桑次仁"], [], [], None),
+        ("央视网消息（记者 张三 李四）：近日。", ["张三", "李四"], [], [], "央视网"),
         ("本报讯（记者 买买提·艾力）近日。", ["买买提·艾力"], [], [], None),
     ],
 )
@@ -75,6 +76,7 @@ def test_dateline_bylines(
         ("记者 张三 通讯员 李四 报道", ["张三"], [], ["李四"]),
         ("本报实习生 赵六 孙八", ["赵六", "孙八"], ["赵六", "孙八"], []),
         ("文/张三", ["张三"], [], []),
+        ("张三 李四/文", ["张三", "李四"], [], []),
         ("文 | 张三 李四", ["张三", "李四"], [], []),
         ("作者：张三", ["张三"], [], []),
         # Two-character names are set with a space inside to line up with three-character ones.
@@ -180,6 +182,8 @@ def test_labels_are_kept_apart() -> None:
         ),
         ("作者：芊草凡凡 时间：2005-08-22 19:13:18", None, None, ["芊草凡凡"]),
         ("作者: 赵 培：某某大学", None, None, ["赵培"]),
+        ("【作者】张三 【来源】人民网", None, "人民网", ["张三"]),
+        ("【责编】李四", "李四", None, []),
     ],
 )
 def test_labelled_fields(line: str, editor: str | None, source: str | None, authors: list[str]) -> None:

@@ -477,3 +477,24 @@ def test_avatars_and_ads_are_not_article_images() -> None:
     )
     article, _ = run(news_page().replace('<p class="editor">', extra + '<p class="editor">'))
     assert [i.url for i in article.images] == ["http://127.0.0.1:8000/images/202108/4521_1.jpg"]
+
+
+def test_the_site_s_own_notice_ends_the_article() -> None:
+    notice = (
+        "<p>特别声明：以上内容为自媒体平台用户上传并发布，本平台仅提供信息存储服务。</p>"
+        "<p>Notice: The content above is uploaded and posted by a user, which is a social media platform.</p>"
+        "<p>反侵权公告：未经书面许可，擅自转载本报社作品的，将涉嫌侵犯著作权人合法权益，本报社将追究其法律责任。</p>"
+        "<p>一、任何单位或个人使用本报社原创内容，必须事先取得书面授权，否则本报社将依法追究侵权责任。</p>"
+    )
+    article, _ = run(news_page(comments=False).replace('<p class="editor">', notice + '<p class="editor">'))
+    assert article.body.split("\n") == PARAGRAPHS
+
+
+def test_a_report_on_a_copyright_case_keeps_its_text() -> None:
+    paragraphs = [
+        *PARAGRAPHS[:2],
+        "法院审理认为，被告未经授权转载原告享有著作权的作品，侵犯了原告的信息网络传播权，应当承担停止侵权、赔偿损失的责任。",
+        PARAGRAPHS[3],
+    ]
+    article, _ = run(news_page(paragraphs=paragraphs, comments=False))
+    assert article.body.split("\n") == paragraphs

@@ -450,7 +450,7 @@ def _names_length(segment: str, names: list[str]) -> int:
 
 _DATELINE = re.compile(
     r"^\s*(?:[【\[〔][^】\]〕]{1,24}[】\]〕]\s*)?"
-    r"(?P<head>[^\s（()）【】\[\]，。,、；;：:“”\"]{1,24}?)\s*(?P<date>\d{1,2}月\d{1,2}日)?\s*(?:讯|訊|电|電)"
+    r"(?P<head>[^\s（()）【】\[\]，。,、；;：:“”\"]{1,24}?)\s*(?P<date>\d{1,2}月\d{1,2}日)?\s*(?:讯|訊|电|電|消息)"
     r"\s*[（(](?P<inner>[^（()）]{2,120})[）)]"
 )
 _DATELINE_BARE = re.compile(
@@ -470,6 +470,7 @@ _CREDIT_REST = re.compile(r"^\s*(?:报道|報道|[）)]|[/／]\s*[文图圖摄�
 _TRAILING_WRITER = re.compile(
     r"(?:^|[。！？!?”\s])\s*[□■●]?\s*(?:文|撰文|作者)\s*[/／|｜:：]\s*(?P<names>[^。！？，,]{1,20})$"
 )
+_NAMES_THEN_WRITER = re.compile(r"^\s*(?P<names>[^/／|｜]{2,24}?)\s*[/／|｜]\s*(?:文|文字|撰文)\s*$")
 _TRAILING_PAREN = re.compile(r"[（(](?P<inner>[^（()）]{2,60})[）)]\s*$")
 _TRAILING_CREDIT = re.compile(
     rf"(?:^|[。！？!?”\s])\s*[□■●]?\s*(?P<credit>(?:[^\s。！？，,（(]{{0,12}}?)(?:{_TRAINEE}|{_REPORTER}|{_CORRESPONDENT})\s*[^。！？，,（()）]{{2,60}})$"
@@ -514,6 +515,11 @@ def byline_at_start(paragraph: str) -> Byline | None:
         if byline and (not rest.strip() or rest[:1].isspace() or _CREDIT_REST.match(rest)):
             byline.raw = text[: m3.start("pre") + end].strip()
             return byline
+    m5 = _NAMES_THEN_WRITER.match(text) if len(text) <= 30 else None
+    if m5:
+        names = split_names(m5.group("names"), strict=True)
+        if names:
+            return Byline(authors=names, raw=m5.group(0).strip())
     m4 = _WRITER.match(text)
     if m4:
         names = split_names(m4.group("names"), strict_after_first=True, prose=True)
@@ -583,9 +589,14 @@ class Labels:
     raw: dict[str, str] = field(default_factory=dict)
 
 
+_BRACKET_LABEL = re.compile(rf"[【\[〔]\s*({_EDITOR_LABEL}|{_SOURCE_LABEL}|作者)\s*[】\]〕]\s*")
+
+
 def read_labels(line: str) -> Labels:
-    """The labelled credits of one line (an info bar, a closing `（责任编辑：张三）`)."""
+    """The labelled credits of one line (an info bar, a closing `（责任编辑：张三）`, `【作者】张三`)."""
     out = Labels()
+    if "【" in line or "[" in line or "〔" in line:
+        line = _BRACKET_LABEL.sub(r"\1：", line)
     if "：" not in line and ":" not in line:
         return out
     line = _pinyin_free(line)

@@ -218,6 +218,22 @@ _COMMENT_HEADER = re.compile(
     r"我来说两句|我來說兩句|发表评论|發表評論|热评|熱評|已有\s*\d+\s*条评论|共\s*\d+\s*条评论|评论\s*[(（]?\s*\d+|網友跟帖|网友跟帖)"
 )
 _COMMENT_WEIGHT = -40.0
+# The site speaking about itself: copyright and disclaimer notices. A report on a copyright case
+# uses the same words, so the notice must name the site (本网, 本报社, 本平台, …) or open with a
+# 声明/公告 heading.
+_NOTICE = re.compile(
+    r"^[【\[(（]?\s*(?:平台声明|免责声明|免責聲明|特别声明|特別聲明|版权声明|版權聲明|郑重声明|鄭重聲明|声明|聲明|Notice)\s*[:：】\]]"
+    r"|(?:本网|本網|本站|本报社|本報社|本报|本報|本社|本刊|本平台|本公司|本网站|本網站)[^。]{0,40}?"
+    r"(?:转载|轉載|授权|授權|著作权|著作權|版权|版權|侵权|侵權|信息存储|信息存儲|稿酬|观点和立场|觀點和立場)"
+    r"|(?:本报社|本報社|本网|本網|本站)郑重(?:声明|公告)",
+    re.IGNORECASE,
+)
+_MAX_NOTICE = 400
+
+
+def is_notice(text: str) -> bool:
+    """A copyright or disclaimer notice of the site itself (see `_NOTICE`)."""
+    return bool(_NOTICE.search(text))
 
 
 def weigh(block: Block) -> float:
@@ -238,6 +254,8 @@ def weigh(block: Block) -> float:
         _COMMENT_HEADER.match(block.text) or _COMMENT_META.search(block.text)
     ):
         return _COMMENT_WEIGHT
+    if block.chars <= _MAX_NOTICE and is_notice(block.text):
+        return -float(block.chars)
     if block.punct == 0:
         # A label, a date, a heading: harmless in an article, but no evidence for one either.
         return -0.5 * text_chars if text_chars < _MIN_PROSE * 3 else 0.3 * text_chars

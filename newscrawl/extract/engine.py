@@ -22,6 +22,7 @@ from newscrawl.extract.content import (
     Region,
     best_region,
     is_link_title,
+    is_notice,
     is_prose,
     looks_like_listing,
     segment,
@@ -408,6 +409,7 @@ def assemble_body(page: Page) -> None:
     assert container is not None
     title_key = _key(page.title)
     seen_prose = False
+    prose_seen = 0
     pending: Image | None = None
     pending_alt: str | None = None
     seen_urls: set[str] = set()
@@ -453,8 +455,12 @@ def assemble_body(page: Page) -> None:
             if _meta_line(block, page.fetched_at) and not (block.punct >= 3 and block.chars > 80):
                 page.info_bar.append(block)
                 continue
+        if prose_seen >= 2 and is_notice(block.text):
+            # A notice of the site about itself closes the article: what follows is furniture.
+            break
         if is_prose(block):
             seen_prose = True
+            prose_seen += 1
         page.paragraphs.append(block)
     if pending is not None and pending_alt:
         pending.caption, pending.credit = pictures.split_caption(pending_alt)
@@ -762,8 +768,11 @@ def find_credits(page: Page, article: Article) -> None:
     # The byline of the first paragraph also gives trainees, correspondents and the outlet.
     lead = _lead_byline(page.paragraphs)
     if lead is None:
-        # Some pages put the credit line just above the body, in the info bar.
-        for block in page.info_bar:
+        # Some pages put the credit line just above the body: in the info bar, or on lines of its
+        # own that the body region starts after.
+        start = _body_start(page)
+        above = [b for b in page.blocks[max(0, start - 4) : start] if b.chars and b not in page.info_bar]
+        for block in page.info_bar + above:
             lead = credits.byline_at_start(block.text) or _info_bar_roles(block.spaced)
             if lead:
                 break
