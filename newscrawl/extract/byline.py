@@ -261,6 +261,7 @@ _ORG_SUFFIX = re.compile(
 _FUNCTION_CHARS = re.compile(
     "[的了是在和与與及对對将將把被从從为為等说說讲講称稱这這那个個们們日月年时時分号號于於]"
 )
+_ORG_INSIDE = re.compile(r"新闻|新聞|网|網|报|報|社|台|频道|頻道|中心|公司|记者|記者|编辑|編輯|政府|法院")
 _NAME_SEPARATORS = re.compile(r"[\s、，,;；/／|｜]+")
 
 
@@ -286,6 +287,8 @@ def is_name(token: str, *, strict: bool = False) -> bool:
         if strict:
             longest = 4 if to_simplified(token[:2]) in _COMPOUND_SURNAMES else 3
             return 2 <= len(token) <= longest and _surname_ok(token) and not _FUNCTION_CHARS.search(token[1:])
+        if len(token) > 4 and _ORG_INSIDE.search(token):
+            return False  # `青网新闻张毅`: an outlet and a name run together
         return 2 <= len(token) <= 6 and not (len(token) > 3 and _FUNCTION_CHARS.search(token))
     if strict:
         return False

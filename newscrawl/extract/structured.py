@@ -42,6 +42,7 @@ _META_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("article:published_time", OPENGRAPH),
         ("og:article:published_time", OPENGRAPH),
         ("og:release_date", OPENGRAPH),
+        ("og:time", OPENGRAPH),
         ("datepublished", META),
         ("publishdate", META),
         ("pubdate", META),
