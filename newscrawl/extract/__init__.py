@@ -14,9 +14,12 @@ Layers, first valid answer wins per field: site hints (the spider's selectors) �
 `Extraction.provenance` names the layer of each field (`LAYERS` lists them).
 
 Modules: `decode` (bytes → text, charset verified), `dom` (parsing, junk removal), `structured`
-(JSON-LD / OpenGraph / meta), `content` (blocks and the main-content detector), `title`, `dates`,
-`byline` (reporters, correspondents, editor, source), `images`, `related`, `engine` (the HTML path),
-`plaintext` (the text path), `model` (`SiteHints`, `Extraction`).
+(JSON-LD / OpenGraph / meta), `content` (blocks and the main-content detector), `title`, `dates`
+(date forms), `byline` (credit forms: reporters, correspondents, editor, source), `images`,
+`related`; the HTML path puts them together per page: `page` (the page as the steps see it),
+`body` (region, paragraphs, images, related block), `pubdate` (which date), `credits` (who),
+`engine` (the order of work, and pages without an article); `plaintext` is the text path and
+`model` holds `SiteHints` and `Extraction`.
 
 `fetched_at` freezes time for the page: year-less dates (`8月5日`) and relative ones (`3小时前`) are
 resolved against it, and dates after it are rejected. It defaults to now.
