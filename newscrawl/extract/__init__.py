@@ -27,31 +27,8 @@ resolved against it, and dates after it are rejected. It defaults to now.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
-
-from newscrawl.extract.engine import extract_html
+from newscrawl.extract.engine import extract
 from newscrawl.extract.model import LAYERS, Extraction, SiteHints
 from newscrawl.extract.plaintext import extract_plain_text
-
-
-def extract(
-    body: bytes | str,
-    url: str = "",
-    headers: Mapping[str, Any] | None = None,
-    *,
-    hints: SiteHints | None = None,
-    fetched_at: datetime | None = None,
-) -> Extraction:
-    """Extract the article of one HTML page.
-
-    `body` is the page as fetched (bytes: the charset is found and verified) or already decoded;
-    `url` resolves relative links; `headers` may hold the HTTP Content-Type; `hints` are a spider's
-    selectors; `fetched_at` is when the page was fetched. A page without an article — a listing,
-    an error page, binary junk, an undecodable or empty response — gives
-    `Extraction(article=None, reason=…)`."""
-    return extract_html(body, url, headers, hints=hints, fetched_at=fetched_at)
-
 
 __all__ = ["LAYERS", "Extraction", "SiteHints", "extract", "extract_plain_text"]

@@ -143,7 +143,7 @@ def _canonical(page: Page) -> str:
     return absolute
 
 
-def extract_html(
+def extract(
     body: bytes | str,
     url: str = "",
     headers: Mapping[str, Any] | None = None,
@@ -151,6 +151,13 @@ def extract_html(
     hints: SiteHints | None = None,
     fetched_at: datetime | None = None,
 ) -> Extraction:
+    """Extract the article of one HTML page.
+
+    `body` is the page as fetched (bytes: the charset is found and verified) or already decoded;
+    `url` resolves relative links; `headers` may hold the HTTP Content-Type; `hints` are a spider's
+    selectors; `fetched_at` is when the page was fetched. A page without an article — a listing,
+    an error page, binary junk, an undecodable or empty response — gives
+    `Extraction(article=None, reason=…)`."""
     fetched = aware(fetched_at)
     hints = hints or SiteHints()
     if isinstance(body, bytes):
@@ -272,4 +279,4 @@ def _no_article(page: Page, reason: str, encoding: str | None) -> Extraction:
     return Extraction(None, reason, provenance=page.provenance, encoding=encoding, warnings=page.warnings)
 
 
-__all__ = ["extract_html"]
+__all__ = ["extract"]
