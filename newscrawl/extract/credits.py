@@ -254,8 +254,12 @@ def find_credits(page: Page, article: Article) -> None:
         if names:
             article.authors = names
             prov["authors"] = "title-tag"
-    if article.correspondents and "correspondents" not in prov:
-        prov["correspondents"] = prov.get("authors", "pattern")
+    # Trainees and correspondents only ever come from a byline: the spider's, or one in the text.
+    byline_layer = "hints" if prov.get("authors") == "hints" else "pattern"
+    if article.correspondents:
+        prov.setdefault("correspondents", byline_layer)
+    if article.trainee_authors:
+        prov.setdefault("trainee_authors", byline_layer)
     if article.outlet:
         prov["outlet"] = "pattern"
 
