@@ -14,6 +14,7 @@ from newscrawl.extract.content import (
     Block,
     Region,
     best_region,
+    furniture,
     is_link_title,
     is_notice,
     is_prose,
@@ -98,8 +99,8 @@ def choose_container(page: Page) -> None:
         held = [b.index for b in page.blocks if b.owner in members]
         page.whole_container = bool(held) and held[0] == region.first and held[-1] == region.last
     # The container's furniture (nav, aside, footer) and the related block are not body.
-    for furniture in page.container.xpath(".//nav|.//aside|.//footer|.//menu"):
-        page.excluded.update(furniture.iter())
+    for element in page.container.xpath(".//nav|.//aside|.//footer|.//menu"):
+        page.excluded.update(element.iter())
 
 
 _PREV_NEXT = re.compile(r"^\s*(?:上一篇|下一篇|上一條|下一條|上一条|下一条|上篇|下篇|前一篇|后一篇|後一篇)")
@@ -215,6 +216,24 @@ def _tidy_post(page: Page) -> None:
             title_key = key
 
 
+def _furniture_blocks(page: Page) -> set[int]:
+    """Blocks of the region inside furniture-classed elements (an ad box, a share bar), unless that
+    would take most of the prose: then the class names mislead on this page."""
+    container = page.container
+    assert container is not None
+    cache: dict[HtmlElement, bool] = {}
+    found = set()
+    for block in page.inside:
+        owner = block.owner
+        if owner not in cache:
+            cache[owner] = furniture(owner, container)
+        if cache[owner]:
+            found.add(block.index)
+    prose = sum(b.chars for b in page.inside if is_prose(b))
+    dropped = sum(b.chars for b in page.inside if b.index in found and is_prose(b))
+    return found if dropped <= prose / 2 else set()
+
+
 def assemble_body(page: Page) -> None:
     container = page.container
     assert container is not None
@@ -224,8 +243,9 @@ def assemble_body(page: Page) -> None:
     pending: Image | None = None
     pending_alt: str | None = None
     seen_urls: set[str] = set()
+    furnished = _furniture_blocks(page)
     for block in page.inside:
-        if block.owner in page.excluded:
+        if block.owner in page.excluded or block.index in furnished:
             continue
         if block.image is not None:
             url = pictures.image_url(block.image, page.base_url)

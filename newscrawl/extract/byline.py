@@ -456,6 +456,7 @@ _DATELINE = re.compile(
     r"(?P<head>[^\s（()）【】\[\]，。,、；;：:“”\"]{1,24}?)\s*(?P<date>\d{1,2}月\d{1,2}日)?\s*(?:讯|訊|电|電|消息)"
     r"\s*[（(](?P<inner>[^（()）]{2,120})[）)]"
 )
+_LEADING_PAREN = re.compile(r"^\s*[（(](?P<inner>[^（()）]{2,60})[）)]")
 _DATELINE_BARE = re.compile(
     r"^\s*(?P<head>[^\s（()）【】\[\]，。,、；;：:“”\"]{2,16}?)\s*(?P<date>\d{1,2}月\d{1,2}日)?\s*(?:讯|訊)(?=\s|\d)"
 )
@@ -505,6 +506,15 @@ def byline_at_start(paragraph: str) -> Byline | None:
             byline.authors = names
         byline.raw = m.group(0).strip()
         return byline
+    m1 = _LEADING_PAREN.match(text)
+    if m1 and _ROLE.search(m1.group("inner")):
+        # `（本报记者 张三 报道）区法院……`: a bracketed credit opening the text.
+        found, _ = parse_roles(m1.group("inner"))
+        if found:
+            found.raw = m1.group(0).strip()
+            if found.outlet in _SELF:
+                found.outlet = None
+            return found
     m2 = _DATELINE_BARE.match(text)
     if m2 and not m2.group("head").startswith(_SELF):
         outlet = _outlet_of(m2.group("head"))

@@ -318,10 +318,8 @@ _FURNITURE_WORDS = frozenset(
         "hot",
         "hotnews",
         "sidebar",
-        "side",
         "aside",
         "footer",
-        "foot",
         "nav",
         "navbar",
         "menu",
@@ -500,10 +498,14 @@ def in_subtree(el: HtmlElement, root: HtmlElement) -> bool:
 
 
 def furniture(el: HtmlElement, container: HtmlElement) -> bool:
-    """Whether `el` sits in a nav/aside/footer/header inside `container`."""
+    """Whether `el` sits, inside `container`, in a nav/aside/footer or an element classed as
+    furniture (an ad box, a share bar, a comment list; see `_FURNITURE_WORDS`)."""
     node: HtmlElement | None = el
     while node is not None and node is not container:
         if node.tag in _FURNITURE_TAGS:
+            return True
+        words = _CLASS_SPLIT.split(((node.get("class") or "") + " " + (node.get("id") or "")).lower())
+        if _FURNITURE_WORDS.intersection(words):
             return True
         node = node.getparent()
     return False

@@ -162,8 +162,9 @@ def find_credits(page: Page, article: Article) -> None:
         if article.source:
             prov["source"] = "hints"
     source = page.structured.first("source")
-    if not article.source and source and 2 <= len(source.value) <= 30 and "://" not in source.value:
-        article.source = source.value
+    value = _SOURCE_LABEL.sub("", source.value).strip() if source else ""
+    if not article.source and source and 2 <= len(value) <= 30 and "://" not in value:
+        article.source = value  # `来源：人民网` in the tag as on the page
         prov["source"] = source.layer
     editor = page.structured.first("editor")
     if not article.editor and editor and byline.is_name(editor.value):
@@ -214,7 +215,7 @@ def find_credits(page: Page, article: Article) -> None:
         start = body_start(page)
         above = [b for b in page.blocks[max(0, start - 4) : start] if b.chars and b not in page.info_bar]
         for block in page.info_bar + above:
-            lead = byline.byline_at_start(block.text) or _info_bar_roles(block.spaced)
+            lead = byline.byline_at_start(block.spaced) or _info_bar_roles(block.spaced)
             if lead:
                 break
     if lead is not None:
@@ -264,6 +265,7 @@ def find_credits(page: Page, article: Article) -> None:
         prov["outlet"] = "pattern"
 
 
+_SOURCE_LABEL = re.compile(r"^\s*(?:来源|來源|稿源|出处|出處)\s*[:：]\s*")
 _BRACKETED_NAME = re.compile(r"[\[【〔]\s*([^\]】〕\s]{2,4})\s*[\]】〕]")
 
 
