@@ -15,7 +15,7 @@ one bottom-up sum, not per-node text extraction, so it stays linear in the page 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -265,15 +265,6 @@ def weigh(block: Block) -> float:
     return text_chars * bonus - block.link_chars
 
 
-def _ancestors(el: HtmlElement, stop: HtmlElement) -> Iterable[HtmlElement]:
-    node: HtmlElement | None = el
-    while node is not None:
-        yield node
-        if node is stop:
-            return
-        node = node.getparent()
-
-
 _TRUNCATED = re.compile(
     r"(?:\.{3}|…{1,2}|\[详细\]|【详细】|\[詳細\]|【詳細】|详细>>|详情>>|\[全文\]|【全文】|>>)\s*$"
 )
@@ -488,15 +479,6 @@ def best_region(
     return best
 
 
-def in_subtree(el: HtmlElement, root: HtmlElement) -> bool:
-    node: HtmlElement | None = el
-    while node is not None:
-        if node is root:
-            return True
-        node = node.getparent()
-    return False
-
-
 def furniture(el: HtmlElement, container: HtmlElement) -> bool:
     """Whether `el` sits, inside `container`, in a nav/aside/footer or an element classed as
     furniture (an ad box, a share bar, a comment list; see `_FURNITURE_WORDS`)."""
@@ -549,8 +531,8 @@ __all__ = [
     "Region",
     "best_region",
     "furniture",
-    "in_subtree",
     "is_link_title",
+    "is_notice",
     "is_prose",
     "looks_like_listing",
     "segment",

@@ -93,14 +93,9 @@ def select_first(root: HtmlElement, css: str | None) -> HtmlElement | None:
     return found[0] if found else None
 
 
-def is_element(node: object) -> bool:
-    return isinstance(getattr(node, "tag", None), str)
-
-
 __all__ = [
     "JUNK_TAGS",
     "collapse",
-    "is_element",
     "parse",
     "select_first",
     "selector",

@@ -42,15 +42,11 @@ def _after(nodes: list[HtmlElement], start: HtmlElement) -> list[HtmlElement]:
     return out
 
 
-def links_in(container: HtmlElement, base_url: str, after: HtmlElement | None = None) -> list[RelatedLink]:
-    """Article links inside `container` (after `after`, up to the next heading), each URL once."""
-    return [link for link, _ in anchors_in(container, base_url, after)]
-
-
 def anchors_in(
     container: HtmlElement, base_url: str, after: HtmlElement | None = None
 ) -> list[tuple[RelatedLink, HtmlElement]]:
-    """`links_in` with the `<a>` element of each link."""
+    """Article links inside `container` (after `after`, up to the next heading), each URL once, with
+    the `<a>` element of each."""
     out: list[tuple[RelatedLink, HtmlElement]] = []
     seen: set[str] = set()
     nodes = list(container.iter())
@@ -105,4 +101,4 @@ def find_related(
     return [], None, None
 
 
-__all__ = ["HEADER", "anchors_in", "find_related", "links_in"]
+__all__ = ["HEADER", "WORDS", "anchors_in", "find_related"]
