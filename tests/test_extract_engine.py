@@ -364,6 +364,17 @@ def test_pages_without_an_article_say_why(body: bytes, reason: str) -> None:
     assert result.reason is not None and result.reason.startswith(reason)
 
 
+def test_a_short_article_with_a_number_in_its_title_is_not_an_error_page() -> None:
+    html = (
+        '<html><head><meta charset="utf-8"><title>500名群众参加普法活动_潇水法治网</title></head><body>'
+        "<h1>500名群众参加普法活动</h1><p>8月5日，某区司法局在文化广场举办普法宣传活动，500名群众到场参加，"
+        "律师现场解答法律咨询六十余人次。</p></body></html>"
+    )
+    result = extract(html.encode(), URL, fetched_at=FETCHED)
+    assert result.article is not None, result.reason
+    assert result.article.title == "500名群众参加普法活动"
+
+
 def test_str_input_and_naive_fetch_time() -> None:
     result = extract(news_page(), URL, fetched_at=datetime(2021, 8, 6, 9, 0))  # noqa: DTZ001 - naive on purpose
     assert result.article is not None

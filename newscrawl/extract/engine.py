@@ -54,7 +54,8 @@ _CHANNEL_NAME = 8
 """A heading this short names a channel (`法院动态`, `信息披露`) more often than an article."""
 
 _ERROR_PAGE = re.compile(
-    r"404|403|500|not found|页面不存在|頁面不存在|页面没有找到|找不到(?:该|此|您要的)?页面|页面已删除|頁面已刪除|已被删除|错误页|錯誤頁|出错了|出錯了"
+    # A status code only as a code (`404`, `404 Not Found`, `404页面`), not `500名群众`.
+    r"(?<!\d)(?:40[034]|50[0-4])(?=\s*$|\s*[-:：|]|\s*(?:not|forbidden|error|internal|server|bad|service|页面|頁面|错误|錯誤))|not found|页面不存在|頁面不存在|页面没有找到|找不到(?:该|此|您要的)?页面|页面已删除|頁面已刪除|已被删除|错误页|錯誤頁|出错了|出錯了"
     r"|访问的页面|訪問的頁面|无法访问|無法訪問|文章不存在|内容不存在|信息不存在|稿件不存在|已下线|已下線",
     re.IGNORECASE,
 )
