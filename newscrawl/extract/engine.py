@@ -54,8 +54,9 @@ _CHANNEL_NAME = 8
 """A heading this short names a channel (`法院动态`, `信息披露`) more often than an article."""
 
 _ERROR_PAGE = re.compile(
-    # A status code only as a code (`404`, `404 Not Found`, `404页面`), not `500名群众`.
-    r"(?<!\d)(?:40[034]|50[0-4])(?=\s*$|\s*[-:：|]|\s*(?:not|forbidden|error|internal|server|bad|service|页面|頁面|错误|錯誤))|not found|页面不存在|頁面不存在|页面没有找到|找不到(?:该|此|您要的)?页面|页面已删除|頁面已刪除|已被删除|错误页|錯誤頁|出错了|出錯了"
+    # A status code only as a code (`404`, `404 - Not Found`, `404页面`), not `500名群众` or a
+    # `400-930-6677` hotline.
+    r"(?<!\d)(?:40[034]|50[0-4])(?=\s*$|\s*[:：|]|\s+[-–]\s|\s*(?:not|forbidden|error|internal|server|bad|service|页面|頁面|错误|錯誤))|not found|页面不存在|頁面不存在|页面没有找到|找不到(?:该|此|您要的)?页面|页面已删除|頁面已刪除|已被删除|错误页|錯誤頁|出错了|出錯了"
     r"|访问的页面|訪問的頁面|无法访问|無法訪問|文章不存在|内容不存在|信息不存在|稿件不存在|已下线|已下線",
     re.IGNORECASE,
 )
@@ -161,15 +162,10 @@ def extract(
     `Extraction(article=None, reason=…)`."""
     fetched = aware(fetched_at)
     hints = hints or SiteHints()
-    if isinstance(body, bytes):
-        if not body.strip():
-            return Extraction(None, "empty page")
-        decoded = decode_html(body, headers)
-    else:
-        decoded = Decoded(body, "utf-8") if body.strip() else Decoded("", "utf-8")
-        if not body.strip():
-            return Extraction(None, "empty page")
-    encoding = decoded.encoding if isinstance(body, bytes) else None
+    if not body.strip():
+        return Extraction(None, "empty page")
+    decoded = decode_html(body, headers) if isinstance(body, bytes) else Decoded(body, "utf-8")
+    encoding = decoded.encoding if isinstance(body, bytes) else None  # nothing was decoded
     warnings = list(decoded.warnings)
     if _looks_binary(decoded.text):
         return Extraction(
@@ -218,36 +214,9 @@ def extract(
         )
         body_chars = len(body_text)
         page.provenance["body"] = "jsonld"
-    if body_chars < _MAX_ERROR_BODY:
-        signs = [page.structured.title_tag, page.title, *(b.text for b in page.blocks[:12] if b.chars < 40)]
-        sign = next((s for s in signs if s and len(s) < 60 and _ERROR_PAGE.search(s)), None)
-        if sign:
-            return _no_article(page, f"error page: {sign}", encoding)
-    if body_chars < MIN_BODY_CHARS or (sentence_count(body_text) == 0 and body_chars < 200):
-        return _no_article(page, _why_no_text(page), encoding)
-    if page.provenance["body"] == "density" and not structured.is_article:
-        page_links = sum(b.link_chars for b in page.blocks)
-        # A page with a headline of its own just above the text is an article, however short and
-        # however many links surround it; a channel name (`信息披露`) is no headline.
-        start = page.inside[0].index if page.inside else 0
-        headed = (
-            page.provenance.get("title") == "heading"
-            and page.title_block is not None
-            and start - INFO_BAR_BLOCKS <= page.title_block <= start + 1
-            and len(page.title) > _CHANNEL_NAME
-        )
-        many_links = _link_titles(page)
-        if looks_like_listing(page.inside) or (
-            not headed
-            and (
-                (body_chars < _SHORT_BODY and many_links >= _MANY_LINKS)
-                or (total_chars and page_links / total_chars > 0.6 and body_chars < 400 and many_links > 10)
-            )
-        ):
-            return _no_article(page, f"listing page ({many_links} headline links)", encoding)
-        if len(page.title) <= _CHANNEL_NAME and body_chars < _SHORT_BODY // 2 and len(page.paragraphs) == 1:
-            # One short line under a channel name: a notice or a footer, not an article.
-            return _no_article(page, _why_no_text(page), encoding)
+    reason = _why_no_article(page, body_text, body_chars, total_chars)
+    if reason is not None:
+        return _no_article(page, reason, encoding)
 
     article = Article(
         url=url, canonical_url=_canonical(page), encoding=encoding, fetched_at=fetched.isoformat()
@@ -263,6 +232,42 @@ def extract(
     if page.warnings:
         logger.info("%s: %s", url or "page", "; ".join(page.warnings))
     return Extraction(article, provenance=page.provenance, encoding=encoding, warnings=page.warnings)
+
+
+def _why_no_article(page: Page, body_text: str, body_chars: int, total_chars: int) -> str | None:
+    """Why the page holds no article (an error page, a listing, too little text), or None."""
+    if body_chars < _MAX_ERROR_BODY:
+        signs = [page.structured.title_tag, page.title, *(b.text for b in page.blocks[:12] if b.chars < 40)]
+        sign = next((s for s in signs if s and len(s) < 60 and _ERROR_PAGE.search(s)), None)
+        if sign:
+            return f"error page: {sign}"
+    if body_chars < MIN_BODY_CHARS or (sentence_count(body_text) == 0 and body_chars < _SHORT_BODY):
+        return _why_no_text(page)
+    if page.provenance["body"] != "density" or page.structured.is_article:
+        return None  # the spider's selector or the page itself says this is the article
+    # A page with a headline of its own just above the text is an article, however short and
+    # however many links surround it; a channel name (`信息披露`) is no headline.
+    start = page.inside[0].index if page.inside else 0
+    headed = (
+        page.provenance.get("title") == "heading"
+        and page.title_block is not None
+        and start - INFO_BAR_BLOCKS <= page.title_block <= start + 1
+        and len(page.title) > _CHANNEL_NAME
+    )
+    many_links = _link_titles(page)
+    link_share = sum(b.link_chars for b in page.blocks) / total_chars if total_chars else 0.0
+    if looks_like_listing(page.inside) or (
+        not headed
+        and (
+            (body_chars < _SHORT_BODY and many_links >= _MANY_LINKS)
+            or (link_share > 0.6 and body_chars < 2 * _SHORT_BODY and many_links > 10)
+        )
+    ):
+        return f"listing page ({many_links} headline links)"
+    if len(page.title) <= _CHANNEL_NAME and body_chars < _SHORT_BODY // 2 and len(page.paragraphs) == 1:
+        # One short line under a channel name: a notice or a footer, not an article.
+        return _why_no_text(page)
+    return None
 
 
 def _why_no_text(page: Page) -> str:
