@@ -41,13 +41,15 @@ _AFTER_BODY_BLOCKS = 25
 _CRUMB_STEP = re.compile(r"[>»＞→]+")
 
 _CRUMB = re.compile(r"当前位置|當前位置|您的位置|你的位置|所在位置|位置：|首页\s*[>»/]|首頁\s*[>»/]|>>|»|＞")
-
+"""A breadcrumb (当前位置：首页 > 法治 > 正文)."""
 
 _MAX_RELATED_PROSE = 150
 """Prose characters a related block may hold; more means the block found is the article's parent."""
 
 
 def find_related_block(page: Page) -> None:
+    """The related links (hint, else the 相关新闻-style block) and what of the page they occupy,
+    which the body then leaves out."""
     el = select_first(page.root, page.hints.related_css)
     heading: HtmlElement | None = None
     if el is not None:
@@ -83,6 +85,8 @@ def find_related_block(page: Page) -> None:
 
 
 def choose_container(page: Page) -> None:
+    """The article's region: the spider's body selector, else the best run of blocks (see
+    `content.best_region`), cut to the first post of a thread."""
     el = select_first(page.root, page.hints.body_css)
     if el is not None:
         page.container = el
