@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,21 +113,25 @@ def cmd_store_worker(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     from newscrawl.clean import clean_article
     from newscrawl.extract import extract, extract_plain_text
+    from newscrawl.store import CST
 
     status = EXIT_OK
     for name in args.files:
         path = Path(name)
         try:
             data = path.read_bytes()
+            saved_at = datetime.fromtimestamp(path.stat().st_mtime, CST)
         except OSError as exc:
             print(f"newscrawl: cannot read {name}: {exc.strerror}", file=sys.stderr)
             status = EXIT_FAILED
             continue
         url = args.url or path.resolve().as_uri()
+        # Relative and year-less dates resolve against the fetch time: the file was saved then.
+        fetched_at = args.fetched_at or saved_at
         if path.suffix.lower() == ".txt":
-            result = extract_plain_text(data, url)
+            result = extract_plain_text(data, url, fetched_at=fetched_at)
         else:
-            result = extract(data, url)
+            result = extract(data, url, fetched_at=fetched_at)
         if result.article is None:
             out: dict[str, Any] = {"file": name, "article": None, "reason": result.reason}
             status = EXIT_FAILED
@@ -135,10 +140,23 @@ def cmd_extract(args: argparse.Namespace) -> int:
             if not article.site:
                 article.site = (url.split("/")[2] if "://" in url else "") or "file"
             out = article.to_dict()
-            if args.explain:
-                out["provenance"] = result.provenance
+        if args.explain:
+            out["provenance"] = result.provenance
+            out["warnings"] = result.warnings
         print(json.dumps(out, ensure_ascii=False))
     return status
+
+
+def _aware_datetime(text: str) -> datetime:
+    from newscrawl.store import CST
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 time (2021-08-05T17:24:00+08:00), got {text!r}"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=CST)
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -625,7 +643,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="extract articles from saved pages and print them as JSON lines")
     p.add_argument("files", nargs="+", metavar="FILE", help="HTML page, or .txt (one paragraph per line)")
     p.add_argument("--url", help="URL the page came from (resolves relative links)")
-    p.add_argument("--explain", action="store_true", help="add which layer gave each field")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="add which layer gave each field, and what had to be worked around",
+    )
+    p.add_argument(
+        "--fetched-at",
+        type=_aware_datetime,
+        metavar="TIME",
+        help="when the page was fetched (ISO 8601; default: the file's modification time); "
+        "relative and year-less dates resolve against it, later dates are rejected",
+    )
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser(

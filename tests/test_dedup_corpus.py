@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from newscrawl.store import Store
 from tests.test_dedup_index import keep
 
 
+def raw_title(path: Path) -> str | None:
+    """The page's <title> as the raw bytes give it (read here, not by the extractor), if long enough."""
+    match = re.search(rb"<title>([^<]{10,})</title>", path.read_bytes(), re.I)
+    return match.group(1).decode("utf-8", "replace").strip() if match else None
+
+
 def corpus_texts(corpus: Path) -> tuple[list[tuple[str, Article]], list[str]]:
     """(page group, article) for every text of every article page; and the pages with no text."""
     texts: list[tuple[str, Article]] = []
@@ -35,7 +42,9 @@ def corpus_texts(corpus: Path) -> tuple[list[tuple[str, Article]], list[str]]:
         rel = row["file"]
         if row["kind"] != "article" or not rel.startswith("pages/"):
             continue
-        group = row["original_url"] or rel
+        # Pages of one article: the same original URL, or — where the manifest has none — the same
+        # headline in the raw <title> (gne holds one 澎湃 article captured three times).
+        group = row["original_url"] or raw_title(corpus / rel) or rel
         set_name, page_id = rel.split("/")[1], Path(rel).stem
         page_url = f"http://{set_name}.corpus.test/{page_id}.html"
         found = False

@@ -128,7 +128,8 @@ PRINT_PATH = "/print/2021/08/03/content_1001.html"
 def fzzb_site() -> ReprintSite:
     raw = seed_raw().rstrip("\n").split("\n")
     caption, paragraphs, footer = raw[0], raw[1:9], tuple(raw[9:11])
-    related = (("手機版", MOBILE_PATH), ("打印本頁", PRINT_PATH))
+    # Link texts of four characters or more: the extractor takes shorter ones for navigation.
+    related = (("本文手機版", MOBILE_PATH), ("打印本頁", PRINT_PATH))
     seed = Page(
         HEADLINE_WITH_PINYIN,
         paragraphs,

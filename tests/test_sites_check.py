@@ -111,22 +111,25 @@ def test_broken_sites_are_named_with_the_reason_and_the_exit_status_is_1(web: Lo
 
 
 def test_json_reports_and_articles_that_lost_their_date(web: LoopbackWeb) -> None:
-    # 红网 changed its article template: the pages still load, but no longer show when they were published.
-    articles = [f"https://hn.rednet.cn/content/2024/06/18/1391234{n}.html" for n in range(3)]
-    web.add("https://hn.rednet.cn/", "".join(f'<a href="{u}">新闻{n}</a>' for n, u in enumerate(articles)))
+    # 最高人民法院 changed its article template: the pages still load, but no longer show when they
+    # were published (and its article URLs carry no date the extractor could fall back on).
+    articles = [f"https://www.court.gov.cn/zixun/xiangqing/41234{n}.html" for n in range(3)]
+    web.add(
+        "https://www.court.gov.cn/", "".join(f'<a href="{u}">新闻{n}</a>' for n, u in enumerate(articles))
+    )
     for n, url in enumerate(articles):
-        web.add(url, article_html(f"岳阳警方破获一起电诈案之{n + 1}", "（见文末）"))
+        web.add(url, article_html(f"最高法发布一批典型案例之{n + 1}", "（见文末）"))
     with web:
-        status, out, err = check(web, "rednet", "voc", "--json")
+        status, out, err = check(web, "court", "voc", "--json")
     assert status == 1, out + err[-3000:]
     reports = {r["site"]: r for r in map(json.loads, out.splitlines())}
     assert reports["voc"]["ok"] is True
-    rednet = reports["rednet"]
-    assert rednet["ok"] is False
-    assert (rednet["links_found"], rednet["articles_tried"], rednet["articles_ok"]) == (3, 3, 3)
-    assert rednet["coverage"]["title"] == 1.0
-    assert rednet["coverage"]["published_at"] == 0.0
-    assert rednet["problems"] == ["publication time found in 0 of 3 articles"]
+    court = reports["court"]
+    assert court["ok"] is False
+    assert (court["links_found"], court["articles_tried"], court["articles_ok"]) == (3, 3, 3)
+    assert court["coverage"]["title"] == 1.0
+    assert court["coverage"]["published_at"] == 0.0
+    assert court["problems"] == ["publication time found in 0 of 3 articles"]
 
 
 def test_unknown_site_is_a_usage_error() -> None:

@@ -164,6 +164,9 @@ class NewsSpider(scrapy.Spider):
             self.count("newscrawl/extract/error")
             self.count("newscrawl/errors")
             return
+        if result.warnings:
+            # A wrong charset declaration, undecodable bytes: the page is kept, and counted.
+            self.count("newscrawl/extract/warnings")
         if result.article is None:
             self.logger.info("No article at %s: %s", response.url, result.reason)
             self.count("newscrawl/extract/no_article")

@@ -422,9 +422,6 @@ def test_malformed_and_future_dates_are_not_stored_as_real_dates(runs: Runs, s: 
     assert row["published_at"] is None
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs issue 3 (extraction engine): keep the rejected date as published_at_raw"
-)
 @pytest.mark.parametrize("s", [BAD_DATE, FUTURE_DATE], ids=lambda s: s.slug)
 def test_malformed_and_future_dates_are_flagged_with_the_raw_text(runs: Runs, s: Story) -> None:
     row = runs.article(s)

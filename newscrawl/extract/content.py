@@ -1,0 +1,541 @@
+"""The main-content detector: which part of the page is the article, paragraph by paragraph.
+
+One pass over the DOM cuts the page into text blocks — maximal runs of inline content between
+block-level boundaries (`<p>`, `<div>`, `<br>`, `<td>`, …) — each with its character count, how much
+of it is link text and how much sentence punctuation it holds. Chinese article text is dense in
+`，。、；：“”`; navigation, link lists, teasers and footers are not, or are mostly links.
+
+Each block gets a weight: positive for prose (its non-link characters, more for denser punctuation),
+negative for link text and for boilerplate (copyright, ICP, share and print lines). The article
+container is the element whose subtree has the largest total weight: it takes in every paragraph
+while adding junk only where the junk is outweighed. That is a maximum-weight subtree; it needs
+one bottom-up sum, not per-node text extraction, so it stays linear in the page size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import lxml.etree as etree
+
+from newscrawl.extract.dom import collapse
+from newscrawl.extract.images import is_picture
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "main",
+        "blockquote",
+        "pre",
+        "form",
+        "center",
+        "figure",
+        "figcaption",
+        "br",
+        "hr",
+        "body",
+        "address",
+        "fieldset",
+        "legend",
+        "details",
+        "summary",
+        "caption",
+        "label",
+        "html",
+        "frameset",
+        "frame",
+        "menu",
+        "dir",
+    }
+)
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Containers whose whole content is page furniture by their own declaration.
+_FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "header", "menu"})
+
+_PUNCT = re.compile(r"[，。！？；、：“”‘’「」『』…,!?;]")
+_SENTENCE_END = re.compile(r"[。！？!?…]")
+# Lines that are page furniture wherever they stand. Kept short: a page about a copyright case
+# mentions 版权 in its prose, so only short lines count.
+_BOILERPLATE = re.compile(
+    r"版权所有|版權所有|Copyright|©|ICP备|ICP證|ICP证|ICP備|公网安备|公網安備|京公网|增值电信|许可证|許可證"
+    r"|未经(?:本网|本站|本报|书面)?(?:授权|许可)|不得转载|禁止转载|转载请注明|联系我们|關於我們|关于我们|网站地图|網站地圖"
+    r"|免责声明|免責聲明|违法和不良信息|举报电话|舉報電話|举报邮箱|分享到|分享至|扫一扫|掃一掃|二维码|二維碼|打印本页|关闭窗口"
+    r"|返回顶部|返回首页|设为首页|加入收藏|手机版|客户端下载|登录|登錄|注册|註冊|上一篇|下一篇|上一页|下一页",
+    re.IGNORECASE,
+)
+_MAX_BOILERPLATE_LINE = 80
+_IMAGE_WEIGHT = 20.0
+_MIN_PROSE = 10
+"""A block shorter than this without punctuation is a label, not prose."""
+
+
+@dataclass(eq=False)
+class Block:
+    """A run of inline content: one paragraph, one line, one link, or one image."""
+
+    index: int
+    owner: HtmlElement
+    """Innermost block-level element holding the run."""
+    parts: list[str] = field(default_factory=list)
+    text: str = ""
+    chars: int = 0
+    """Non-space characters."""
+    link_chars: int = 0
+    punct: int = 0
+    image: HtmlElement | None = None
+    """The `<img>` for an image block (then `text` is empty)."""
+    links: int = 0
+    """How many links the run holds."""
+    in_link: bool = False
+    """Whether the block (an image) sits inside a link: a thumbnail, not a picture of the text."""
+    heading: bool = False
+    weight: float = 0.0
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.chars if self.chars else 0.0
+
+    @property
+    def spaced(self) -> str:
+        """The text with a space wherever an element boundary was: `来源：X作者：Y` reads as
+        `来源：X 作者：Y`. For label parsing only — Chinese text must not gain spaces."""
+        return collapse(" ".join(self.parts))
+
+
+def _non_space(text: str) -> int:
+    return len(text) - text.count(" ")
+
+
+def segment(body: HtmlElement) -> list[Block]:
+    """The page as text blocks and image blocks, in reading order."""
+    blocks: list[Block] = []
+    parts: list[str] = []
+    link_parts: list[str] = []
+    owners: list[HtmlElement] = [body]
+    link_depth = 0
+    heading_depth = 0
+    links = 0
+
+    def flush() -> None:
+        nonlocal links
+        if not parts:
+            return
+        text = collapse("".join(parts))
+        if text:
+            link = collapse("".join(link_parts)) if link_parts else ""
+            blocks.append(
+                Block(
+                    index=len(blocks),
+                    owner=owners[-1],
+                    parts=list(parts),
+                    text=text,
+                    chars=_non_space(text),
+                    link_chars=_non_space(link),
+                    punct=len(_PUNCT.findall(text)),
+                    heading=heading_depth > 0,
+                    links=links,
+                )
+            )
+        parts.clear()
+        link_parts.clear()
+        links = 0
+
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                flush()
+                owners.append(el)
+                if tag in HEADING_TAGS:
+                    heading_depth += 1
+            elif tag == "a":
+                link_depth += 1
+                links += 1
+            elif tag == "img":
+                flush()
+                blocks.append(Block(index=len(blocks), owner=owners[-1], image=el, in_link=link_depth > 0))
+            if el.text:
+                parts.append(el.text)
+                if link_depth:
+                    link_parts.append(el.text)
+        else:
+            if tag in BLOCK_TAGS:
+                flush()
+                owners.pop()
+                if tag in HEADING_TAGS:
+                    heading_depth -= 1
+            elif tag == "a":
+                link_depth -= 1
+            if el.tail and el is not body:
+                parts.append(el.tail)
+                if link_depth:
+                    link_parts.append(el.tail)
+    flush()
+    return blocks
+
+
+# Reader comments are prose too; what gives them away is the line under each (time, 回复, 举报,
+# 赞) and the header above them. Both weigh heavily against a region reaching into them.
+_COMMENT_META = re.compile(
+    r"(?:回复|回覆|举报|舉報|点赞|點讚|[赞顶踩讚頂]\s*\(?\d*\)?|引用|投诉|投訴)\s*(?:\(\d+\)|\d+)?\s*$"
+)
+_COMMENT_HEADER = re.compile(
+    r"^[【\[]?\s*(?:最新评论|最新評論|热门评论|熱門評論|网友评论|網友評論|精彩评论|精彩評論|全部评论|全部評論|评论区|評論區|"
+    r"我来说两句|我來說兩句|发表评论|發表評論|热评|熱評|已有\s*\d+\s*条评论|共\s*\d+\s*条评论|评论\s*[(（]?\s*\d+|網友跟帖|网友跟帖)"
+)
+_COMMENT_WEIGHT = -40.0
+# The site speaking about itself: copyright and disclaimer notices. A report on a copyright case
+# uses the same words, so the notice must name the site (本网, 本报社, 本平台, …) or open with a
+# 声明/公告 heading.
+_NOTICE = re.compile(
+    r"^[【\[(（]?\s*(?:平台声明|免责声明|免責聲明|特别声明|特別聲明|版权声明|版權聲明|郑重声明|鄭重聲明|声明|聲明|Notice)\s*[:：】\]]"
+    r"|(?:本网|本網|本站|本报社|本報社|本报|本報|本社|本刊|本平台|本公司|本网站|本網站)[^。]{0,40}?"
+    r"(?:转载|轉載|授权|授權|著作权|著作權|版权|版權|侵权|侵權|信息存储|信息存儲|稿酬|观点和立场|觀點和立場)"
+    r"|(?:本报社|本報社|本网|本網|本站)郑重(?:声明|公告)",
+    re.IGNORECASE,
+)
+_MAX_NOTICE = 400
+
+
+def is_notice(text: str) -> bool:
+    """A copyright or disclaimer notice of the site itself (see `_NOTICE`)."""
+    return bool(_NOTICE.search(text))
+
+
+def weigh(block: Block) -> float:
+    """How much a block speaks for the container holding it being the article."""
+    if block.image is not None:
+        # A picture speaks for the article around it; a linked thumbnail or an icon for nothing.
+        if block.in_link or not is_picture(block.image, block.image.get("src") or ""):
+            return 0.0
+        return _IMAGE_WEIGHT
+    if not block.chars:
+        return 0.0
+    text_chars = block.chars - block.link_chars
+    if block.link_density > 0.5:
+        return -float(block.link_chars)
+    if block.chars <= _MAX_BOILERPLATE_LINE and _BOILERPLATE.search(block.text):
+        return -float(block.chars)
+    if block.chars <= _MAX_BOILERPLATE_LINE and (
+        _COMMENT_HEADER.match(block.text) or _COMMENT_META.search(block.text)
+    ):
+        return _COMMENT_WEIGHT
+    if block.chars <= _MAX_NOTICE and is_notice(block.text):
+        return -float(block.chars)
+    if block.punct == 0:
+        # A label, a date, a heading: harmless in an article, but no evidence for one either.
+        return -0.5 * text_chars if text_chars < _MIN_PROSE * 3 else 0.3 * text_chars
+    density = block.punct / text_chars if text_chars else 0.0
+    # Chinese prose runs at one punctuation mark per 8-20 characters; boost up to 1.5x for it.
+    bonus = 1.0 + min(density * 6, 0.5)
+    return text_chars * bonus - block.link_chars
+
+
+_TRUNCATED = re.compile(
+    r"(?:\.{3}|…{1,2}|\[详细\]|【详细】|\[詳細\]|【詳細】|详细>>|详情>>|\[全文\]|【全文】|>>)\s*$"
+)
+_TEASER_MAX = 200
+_CAPTION_LINE = 60
+
+
+def is_teaser(block: Block, previous: Block | None, title_key: str = "") -> bool:
+    """A listing's summary: prose right under a headline link (not the page's own headline, which
+    some CMSs link to the page itself), or short prose cut off with `……` / 【详细】."""
+    if block.image is not None:
+        return False
+    if block.chars <= _TEASER_MAX and _TRUNCATED.search(block.text):
+        return True
+    if previous is None or not is_link_title(previous):
+        return False
+    return not title_key or "".join(previous.text.split()) != title_key
+
+
+# Class and id words that name page furniture (the idea of Readability's "unlikely candidates").
+# Matched as whole words of the class/id (split at spaces, `-`, `_`), so `article-comment` is a
+# comment box and `content` is not `con`.
+_FURNITURE_WORDS = frozenset(
+    [
+        "comment",
+        "comments",
+        "reply",
+        "replies",
+        "ad",
+        "ads",
+        "advert",
+        "advertisement",
+        "adv",
+        "gg",
+        "recommend",
+        "recommends",
+        "recommended",
+        "related",
+        "relate",
+        "rank",
+        "ranking",
+        "hot",
+        "hotnews",
+        "sidebar",
+        "aside",
+        "footer",
+        "nav",
+        "navbar",
+        "menu",
+        "breadcrumb",
+        "crumb",
+        "share",
+        "sharebar",
+        "toolbar",
+        "tools",
+        "login",
+        "copyright",
+        "qrcode",
+        "ewm",
+        "guess",
+        "tuijian",
+        "popup",
+        "modal",
+        "cookie",
+    ]
+)
+_CLASS_SPLIT = re.compile(r"[\s_-]+")
+_FURNITURE_DEPTH = 5
+
+
+def _in_furniture(el: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Whether `el` or one of its nearest ancestors is classed as page furniture."""
+    path = []
+    node: HtmlElement | None = el
+    verdict = False
+    for _ in range(_FURNITURE_DEPTH):
+        if node is None:
+            break
+        known = cache.get(node)
+        if known is not None:
+            verdict = known
+            break
+        path.append(node)
+        words = _CLASS_SPLIT.split(((node.get("class") or "") + " " + (node.get("id") or "")).lower())
+        if _FURNITURE_WORDS.intersection(words):
+            verdict = True
+            break
+        node = node.getparent()
+    for seen in path:
+        cache[seen] = verdict
+    return verdict
+
+
+def weigh_all(blocks: list[Block], title: str = "") -> None:
+    """Set every block's weight; teasers (see `is_teaser`) and prose inside elements classed as
+    furniture (comment, ad, recommend, sidebar, …) count against their container."""
+    previous: Block | None = None
+    after_image = False
+    title_key = "".join(title.split())
+    furniture: dict[HtmlElement, bool] = {}
+    for block in blocks:
+        block.weight = weigh(block)
+        if block.weight > 0 and _in_furniture(block.owner, furniture):
+            block.weight = -0.5 * block.weight
+        elif block.weight > 0 and is_teaser(block, previous, title_key):
+            block.weight = -0.3 * block.chars
+        elif after_image and block.weight < 0 and block.chars <= _CAPTION_LINE and block.link_density < 0.5:
+            # The caption under a picture is short and often unpunctuated; it is not furniture.
+            block.weight = 0.0
+        if block.chars:
+            previous = block
+        after_image = (block.image is not None and not block.in_link) or (after_image and not block.chars)
+
+
+@dataclass
+class Region:
+    """The article's place in the page: a run of sibling items under one element."""
+
+    element: HtmlElement
+    """The element whose children (or direct text) hold the run."""
+    first: int
+    """Index of the first block of the run."""
+    last: int
+    """Index of the last block of the run."""
+    weight: float
+    items: list[tuple[float, int, int]] = field(default_factory=list)
+    """The run's items: (weight, first block, last block) of each child element or direct text."""
+
+
+def best_region(
+    blocks: list[Block], body: HtmlElement, ignore: Collection[HtmlElement] = (), title: str = ""
+) -> Region:
+    """The run of consecutive children of one element holding the most block weight.
+
+    Every element's content is a sequence of items — its child elements (weighted by their whole
+    subtree) and the text runs directly inside it; the best contiguous stretch of each sequence is
+    found with Kadane's algorithm, and the best stretch of all wins (the deepest on a tie). A whole
+    subtree is one such stretch, so this finds at least what a maximum-weight subtree would, and
+    also the paragraphs of a `<td>` that holds a sidebar table after them. Blocks owned by an
+    element of `ignore` weigh nothing; `title` is the page's headline."""
+    weigh_all(blocks, title)
+    if ignore:
+        for block in blocks:
+            if block.owner in ignore:
+                block.weight = 0.0
+    # element -> its items in order, each (weight, first block, last block): its child elements
+    # (whole subtree) and the blocks it holds directly. Blocks come in document order, so a stack of
+    # the current ancestor chain sums every subtree in one pass: an element's item is complete when
+    # the chain leaves it.
+    items: dict[HtmlElement, list[tuple[float, int, int]]] = {}
+    depth: dict[HtmlElement, int] = {}
+    chains: dict[HtmlElement, tuple[HtmlElement, ...]] = {}
+    stack: list[list[Any]] = []  # frames [element, weight, first block, last block]
+
+    def chain_of(el: HtmlElement) -> tuple[HtmlElement, ...]:
+        """`body` … `el`; walked iteratively (a hostile page may nest thousands deep)."""
+        known = chains.get(el)
+        if known is not None:
+            return known
+        missing = []
+        node: HtmlElement | None = el
+        while node is not None and node not in chains:
+            missing.append(node)
+            node = node.getparent() if node is not body else None
+        prefix = chains[node] if node is not None else ()
+        for element in reversed(missing):
+            prefix = (*prefix, element)
+            chains[element] = prefix
+            depth[element] = len(prefix)
+        return prefix
+
+    def pop() -> None:
+        _, weight, first, last = stack.pop()
+        if stack:
+            parent = stack[-1]
+            items.setdefault(parent[0], []).append((weight, first, last))
+            parent[1] += weight
+            parent[3] = last
+
+    for block in blocks:
+        chain = chain_of(block.owner)
+        common = 0
+        while common < len(stack) and common < len(chain) and stack[common][0] is chain[common]:
+            common += 1
+        while len(stack) > common:
+            pop()
+        for element in chain[common:]:
+            stack.append([element, 0.0, block.index, block.index])
+        frame = stack[-1]
+        items.setdefault(frame[0], []).append((block.weight, block.index, block.index))
+        frame[1] += block.weight
+        frame[3] = block.index
+    while stack:
+        pop()
+
+    best = Region(body, 0, len(blocks) - 1, float("-inf"))
+    best_depth = -1
+    for element, seq in items.items():
+        running, start = 0.0, 0
+        el_depth = depth.get(element, 0)
+        for i, (weight, _, _) in enumerate(seq):
+            if running <= 0:
+                running, start = weight, i
+            else:
+                running += weight
+            score = round(running, 3)
+            if score > best.weight or (score == best.weight and el_depth > best_depth):
+                best = Region(element, seq[start][1], seq[i][2], score, seq[start : i + 1])
+                best_depth = el_depth
+    if best.weight == float("-inf"):
+        best.weight = 0.0
+    return best
+
+
+def furniture(el: HtmlElement, container: HtmlElement) -> bool:
+    """Whether `el` sits, inside `container`, in a nav/aside/footer or an element classed as
+    furniture (an ad box, a share bar, a comment list; see `_FURNITURE_WORDS`)."""
+    node: HtmlElement | None = el
+    while node is not None and node is not container:
+        if node.tag in _FURNITURE_TAGS:
+            return True
+        words = _CLASS_SPLIT.split(((node.get("class") or "") + " " + (node.get("id") or "")).lower())
+        if _FURNITURE_WORDS.intersection(words):
+            return True
+        node = node.getparent()
+    return False
+
+
+def is_prose(block: Block) -> bool:
+    """A block that reads as article text: long enough, punctuated, not a link line."""
+    return (
+        block.image is None
+        and block.link_density <= 0.5
+        and ((block.punct > 0 and block.chars >= _MIN_PROSE) or block.chars >= 60)
+    )
+
+
+def is_link_title(block: Block) -> bool:
+    """A headline link of a listing: one link, mostly the block's text, headline length."""
+    return block.image is None and block.links == 1 and block.link_density >= 0.8 and 6 <= block.chars <= 80
+
+
+def looks_like_listing(blocks: list[Block]) -> bool:
+    """Headline links each followed by a short teaser: a listing or channel page, not an article.
+
+    In an article, prose is rarely right after a headline link; in a listing nearly every teaser is."""
+    prose = [i for i, b in enumerate(blocks) if is_prose(b)]
+    if not prose:
+        return False
+    headed = sum(1 for i in prose if any(is_link_title(b) for b in blocks[max(0, i - 2) : i]))
+    if headed < 3:
+        return False
+    mean_prose = sum(blocks[i].chars for i in prose) / len(prose)
+    return headed >= 0.5 * len(prose) or mean_prose < 60
+
+
+def sentence_count(text: str) -> int:
+    return len(_SENTENCE_END.findall(text))
+
+
+__all__ = [
+    "BLOCK_TAGS",
+    "Block",
+    "Region",
+    "best_region",
+    "furniture",
+    "is_link_title",
+    "is_notice",
+    "is_prose",
+    "looks_like_listing",
+    "segment",
+    "sentence_count",
+    "weigh",
+]

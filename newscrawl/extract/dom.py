@@ -1,0 +1,104 @@
+"""Parsing and the small DOM helpers every layer shares."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import lxml.etree as etree
+import lxml.html
+from lxml.cssselect import CSSSelector
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+# Parsing the UTF-8 bytes (not the str) lets libxml2 skip its own charset sniffing and accepts
+# pages that open with an `<?xml encoding=…?>` declaration, which lxml refuses in a str.
+_PARSER = lxml.html.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+)
+
+JUNK_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "select",
+    "option",
+    "textarea",
+    "button",
+    "input",
+    "map",
+    "link",
+    "audio",
+    "video",
+    "source",
+)
+"""Elements whose content is never article text; removed before any text is read."""
+
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_WS = re.compile(r"\s+")
+
+
+def parse(text: str) -> HtmlElement | None:
+    """The document root, or None when the text holds no HTML element at all."""
+    if not text.strip():
+        return None
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def strip_junk(root: HtmlElement) -> None:
+    """Remove scripts, styles, form controls, embedded frames and hidden elements (tails kept)."""
+    etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
+    for el in root.xpath("//*[@style][contains(@style,'none') or contains(@style,'hidden')]"):
+        if _HIDDEN.search(el.get("style", "")) and el.getparent() is not None:
+            el.drop_tree()
+    for el in root.xpath("//*[@hidden]"):
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def collapse(text: str | None) -> str:
+    """Whitespace runs (any Unicode space, \\u3000 included) to one space, ends stripped."""
+    if not text:
+        return ""
+    return _WS.sub(" ", text).strip()
+
+
+def text_of(el: HtmlElement) -> str:
+    """An element's whole text, whitespace collapsed."""
+    return collapse(el.text_content())
+
+
+@lru_cache(maxsize=256)
+def selector(css: str) -> CSSSelector:
+    """A compiled CSS selector (ValueError-like `SelectorSyntaxError` on a bad one)."""
+    return CSSSelector(css, translator="html")
+
+
+def select_first(root: HtmlElement, css: str | None) -> HtmlElement | None:
+    if not css:
+        return None
+    found = selector(css)(root)
+    return found[0] if found else None
+
+
+__all__ = [
+    "JUNK_TAGS",
+    "collapse",
+    "parse",
+    "select_first",
+    "selector",
+    "strip_junk",
+    "text_of",
+]
