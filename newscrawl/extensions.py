@@ -108,7 +108,7 @@ class CrawlSession:
         session.writer = BatchWriter(
             store,
             max_ops=settings.getint("NEWSCRAWL_BATCH_SIZE", 200),
-            max_delay=settings.getfloat("NEWSCRAWL_BATCH_DELAY", 0.05),
+            max_delay=settings.getfloat("NEWSCRAWL_BATCH_DELAY", 0.02),
             on_failure=lambda exc: _stop_crawl(crawler, exc),
             batch_hook=lambda: session.progress_operation(crawler),
         )

@@ -65,9 +65,13 @@ SCHEDULER = "newscrawl.state.frontier.FrontierScheduler"
 DUPEFILTER_CLASS = "newscrawl.state.frontier.FrontierDupeFilter"
 NEWSCRAWL_FRONTIER_MEMORY = 2000
 """Pending requests held in memory; the rest wait in the `frontier` table."""
+NEWSCRAWL_MAX_IN_FLIGHT = 6
+"""Requests handed to the engine and not finished yet (downloading, parsing, waiting for their commit),
+per spider, at most: a kill -9 costs at most this many pages fetched again, and downloads never run
+far ahead of processing. Raise it for distant, fast sites with more per-domain concurrency; 0 = no cap."""
 NEWSCRAWL_BATCH_SIZE = 200
 """Writes per transaction at most (articles, pages, frontier rows)."""
-NEWSCRAWL_BATCH_DELAY = 0.05
+NEWSCRAWL_BATCH_DELAY = 0.02
 """Seconds a write may wait for its batch to fill before it is committed anyway."""
 NEWSCRAWL_RESUME_MAX_AGE_HOURS = 72
 """An unfinished crawl older than this is started afresh instead of resumed (0 = always resume)."""

@@ -60,6 +60,8 @@ class RevisitMiddleware(BaseSpiderMiddleware):
         if stored is None:
             return request
         stats = self.crawler.stats
+        if session.job is not None and stored.last_run_id in session.job.run_ids:
+            return None  # stored by this very crawl, linked again: a duplicate, not a skip
         if self.policy.due(stored, datetime.now(CST)):
             request.meta[REVISIT_KEY] = True
             if stats is not None:

@@ -56,6 +56,14 @@ def watch_finished_requests(crawler: Crawler, on_done: Callable[[Request], None]
     return True
 
 
+def twisted_reactor() -> Any:
+    """The running Twisted reactor, imported late: importing `twisted.internet.reactor` installs the
+    default reactor, and Scrapy must have installed its own (asyncio) first."""
+    from twisted.internet import reactor
+
+    return reactor
+
+
 def is_interactive(crawler: Crawler) -> bool:
     """True in `scrapy shell`, whose engine never closes on idle."""
     slot = _slot(crawler)

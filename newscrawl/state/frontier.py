@@ -155,11 +155,14 @@ class FrontierDupeFilter(BaseDupeFilter):
 class FrontierScheduler(BaseScheduler):
     """Pending requests in the job's `frontier` table; at most `memory_size` of them in memory."""
 
-    def __init__(self, crawler: Crawler, dupefilter: BaseDupeFilter, *, memory_size: int = 2000) -> None:
+    def __init__(
+        self, crawler: Crawler, dupefilter: BaseDupeFilter, *, memory_size: int = 2000, max_in_flight: int = 0
+    ) -> None:
         self.crawler = crawler
         self.df = dupefilter
         self.stats = crawler.stats
         self.memory_size = max(1, memory_size)
+        self.max_in_flight = max(0, max_in_flight)
         self.spider: Spider | None = None
         self.session: CrawlSession | None = None
         self.job: Job | None = None
@@ -191,6 +194,7 @@ class FrontierScheduler(BaseScheduler):
             crawler,
             build_from_crawler(dupefilter_cls, crawler),
             memory_size=crawler.settings.getint("NEWSCRAWL_FRONTIER_MEMORY", 2000),
+            max_in_flight=crawler.settings.getint("NEWSCRAWL_MAX_IN_FLIGHT", 0),
         )
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -313,6 +317,10 @@ class FrontierScheduler(BaseScheduler):
     # -- dequeue --------------------------------------------------------------------------------
 
     def next_request(self) -> Request | None:
+        if self.max_in_flight and len(self._inflight) >= self.max_in_flight:
+            # Downloads must not run far ahead of what is committed: everything in flight is what
+            # a kill -9 costs. The engine asks again as soon as one of them is finished.
+            return None
         while True:
             if self._spilled and (
                 not self._heap

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
+from newscrawl.state.engine import twisted_reactor
+
 if TYPE_CHECKING:
     from twisted.internet.base import DelayedCall
     from twisted.python.threadpool import ThreadPool
@@ -162,7 +164,7 @@ class BatchWriter:
             if delay == 0.0:
                 self._timer.reset(0)
             return
-        self._timer = _reactor().callLater(delay, self._start_commit)
+        self._timer = twisted_reactor().callLater(delay, self._start_commit)
 
     def _take_batch(self) -> list[_Queued]:
         batch = self._queue[: self.max_ops]
@@ -184,7 +186,7 @@ class BatchWriter:
         batch = self._take_batch()
         self._busy = True
         assert self._pool is not None
-        d = deferToThreadPool(_reactor(), self._pool, self._apply, batch)
+        d = deferToThreadPool(twisted_reactor(), self._pool, self._apply, batch)
         d.addCallbacks(self._committed, self._batch_failed, callbackArgs=(batch,), errbackArgs=(batch,))
 
     def _commit_inline(self) -> None:
@@ -274,14 +276,6 @@ class BatchWriter:
             waiter.callback(None)
 
 
-def _reactor() -> Any:
-    # Imported late: importing twisted.internet.reactor installs the default reactor, and Scrapy
-    # must install its own first.
-    from twisted.internet import reactor
-
-    return reactor
-
-
 # -- one writer thread per database file ------------------------------------------------------------
 
 _POOLS: dict[str, list[Any]] = {}
@@ -299,7 +293,7 @@ def _acquire_pool(path: str) -> ThreadPool:
         pool.start()
         # A reactor stopped without the crawl closing (a second Ctrl-C) still ends the thread,
         # after the commit in progress: a transaction is never cut in half by us.
-        trigger = _reactor().addSystemEventTrigger("during", "shutdown", pool.stop)
+        trigger = twisted_reactor().addSystemEventTrigger("during", "shutdown", pool.stop)
         entry = _POOLS[path] = [pool, 0, trigger]
     entry[1] += 1
     return entry[0]  # type: ignore[no-any-return]
@@ -312,6 +306,6 @@ def _release_pool(path: str) -> None:
     entry[1] -= 1
     if entry[1] <= 0:
         del _POOLS[path]
-        _reactor().removeSystemEventTrigger(entry[2])
+        twisted_reactor().removeSystemEventTrigger(entry[2])
         pool: ThreadPool = entry[0]
         pool.stop()
