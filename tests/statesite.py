@@ -124,6 +124,12 @@ class StateSite:
         self.related = related
         self.status_override: dict[str, int] = {}
         """path -> status to answer instead of the page (500, 404, …)."""
+        self.fail_once: set[str] = set()
+        """Paths that answer 503 the first time they are asked for, then the page."""
+        self.redirects: dict[str, str] = {}
+        """path -> path it redirects to (301)."""
+        self.extra_links: list[str] = []
+        """Paths linked from the first listing page besides the articles (old or moved URLs)."""
         self.listing_without_links = False
         """Serve listing pages with no article links (a redesign the spider does not know)."""
         self.honour_validators = True
@@ -192,6 +198,8 @@ class StateSite:
                 for a in chunk
             )
         )
+        if page == 1 and not self.listing_without_links:
+            items += "".join(f'<li><a href="{path}">旧链接</a></li>\n' for path in self.extra_links)
         pager = f'<a href="{self._listing_path(page + 1)}">下一页</a>' if page < pages else ""
         html = (
             '<!DOCTYPE html><html><head><meta charset="utf-8"><title>法治新闻_湖南法治在线</title></head>'
@@ -227,6 +235,11 @@ class StateSite:
                     {"Content-Type": "text/html; charset=utf-8"},
                     b"<h1>error</h1>",
                 )
+            if path in self.fail_once:
+                self.fail_once.discard(path)
+                return 503, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>busy</h1>"
+            if path in self.redirects:
+                return 301, {"Location": self.redirects[path]}, b""
             if path == "/robots.txt":
                 return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
             html_type = {"Content-Type": "text/html; charset=utf-8"}

@@ -38,7 +38,10 @@ class _InProgress(set):  # type: ignore[type-arg]
 
 
 def _slot(crawler: Crawler) -> Any:
-    engine = getattr(crawler, "engine", None)
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # Scrapy >= 2.19 raises before the crawl starts
+        return None
     return getattr(engine, "_slot", None)
 
 

@@ -228,8 +228,14 @@ class FrontierScheduler(BaseScheduler):
     # -- enqueue --------------------------------------------------------------------------------
 
     def enqueue_request(self, request: Request) -> bool:
-        seq = request.meta.get(SEQ_KEY)
-        if self.job is not None and seq is not None and self._is_copy_in_flight(seq, request):
+        seq: int | None = request.meta.get(SEQ_KEY)
+        copy = self.job is not None and seq is not None and self._is_copy_in_flight(seq, request)
+        if not request.dont_filter and self.df.request_seen(request):
+            # (A redirect to a page already seen ends here; its original then finishes as done.)
+            assert self.spider is not None
+            self.df.log(request, self.spider)
+            return False
+        if copy and seq is not None:
             # A retry or a redirect of a request in flight: the same frontier row, a new payload.
             self._live[seq] = self._live.get(seq, 0) + 1
             self._persist(seq, request)
@@ -237,10 +243,6 @@ class FrontierScheduler(BaseScheduler):
             self._inc("newscrawl/frontier/requeued")
             self._inc("scheduler/enqueued")
             return True
-        if not request.dont_filter and self.df.request_seen(request):
-            assert self.spider is not None
-            self.df.log(request, self.spider)
-            return False
         seq = self._next_seq
         self._next_seq += 1
         request.meta[SEQ_KEY] = seq
