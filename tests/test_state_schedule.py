@@ -101,6 +101,22 @@ def test_sigterm_finishes_what_is_in_flight_keeps_the_rest_and_the_next_run_resu
     assert query(db, "SELECT COUNT(*) FROM frontier")[0][0] == 0
 
 
+def test_a_run_capped_by_closespider_timeout_exits_0_and_the_next_run_resumes(tmp_path: Path) -> None:
+    db = tmp_path / "capped.db"
+    with StateSite(articles=120, delay=0.05) as site:
+        capped = crawl_site(db, site, "CLOSESPIDER_TIMEOUT=1.5")
+        assert capped.returncode == 0, capped.stderr[-3000:]
+        assert "ended early (closespider_timeout); the next run resumes it" in capped.stderr
+        first = len(article_paths_served(site))
+        assert 0 < first < 120
+        rest = crawl_site(db, site)
+        assert rest.returncode == 0, rest.stderr[-3000:]
+    assert stored_paths(db, site) == {a.path for a in site.articles.values()}
+    runs = query(db, "SELECT finish_reason, job_id, articles_new FROM crawl_runs ORDER BY id")
+    assert [(r["finish_reason"], r["job_id"]) for r in runs] == [("closespider_timeout", 1), ("finished", 1)]
+    assert runs[0]["articles_new"] + runs[1]["articles_new"] == 120
+
+
 # -- health rules ---------------------------------------------------------------------------------
 
 

@@ -94,6 +94,9 @@ def outcome(crawlers: Iterable[Crawler], signals_received: Sequence[int]) -> Out
         elif reason == "store_error":
             failed = True
             messages.append(f"{name}: stopped: the database refused writes (see the log)")
+        elif reason and reason != "finished":
+            # CLOSESPIDER_TIMEOUT and friends: a run capped on purpose, resumed next time.
+            messages.append(f"{name}: ended early ({reason}); the next run resumes it")
         health = stats.get("newscrawl/health")
         if health and health != "ok":
             unhealthy = True
