@@ -202,7 +202,8 @@ def print_summary(store: Any, run_id: int | None = None) -> None:
         print(
             f"Run {run_id} ({run['spider']}): {run['finish_reason']}, {run['pages_fetched']} pages fetched, "
             f"{stats.get('newscrawl/articles/new', 0)} new, {stats.get('newscrawl/articles/updated', 0)} updated, "
-            f"{stats.get('newscrawl/articles/unchanged', 0)} unchanged, {run['articles_dropped']} dropped, "
+            f"{stats.get('newscrawl/articles/unchanged', 0)} unchanged, "
+            f"{run.get('articles_skipped', 0)} skipped (already stored), {run['articles_dropped']} dropped, "
             f"{run['errors']} errors"
         )
     print(f"{'site':<12}{'articles':>9}{'date':>8}{'authors':>9}{'source':>8}{'editor':>8}")

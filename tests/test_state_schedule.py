@@ -7,13 +7,20 @@ Each test runs the real `newscrawl` command in child processes against loopback 
 from __future__ import annotations
 
 import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from newscrawl.paths import PROJECT_ROOT
+from newscrawl.state import lock
 from newscrawl.state.runs import EXIT_LOCKED, EXIT_UNHEALTHY
-from tests.conftest import query, run_newscrawl
+from tests.conftest import query, run_newscrawl, subprocess_env
 from tests.statesite import LOOPBACK, StateSite, crawl_args, crawl_site, start_crawl, wait_until
+
+LOOPBACK_ARGS = [arg for s in LOOPBACK for arg in ("-s", s)]
 
 
 def article_paths_served(site: StateSite) -> set[str]:
@@ -64,6 +71,36 @@ def test_the_lock_of_a_killed_crawl_does_not_outlive_it(tmp_path: Path) -> None:
         "killed",
         "finished",
     ]
+
+
+def test_scrapy_shell_works_while_a_crawl_holds_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "busy.db"
+    lock.acquire(db)  # this test process plays the running crawl
+    try:
+        with StateSite(articles=3) as site:
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "scrapy",
+                    "shell",
+                    site.url(1),
+                    "-s",
+                    f"NEWSCRAWL_DB={db}",
+                    "-c",
+                    "response.status",
+                ],
+                cwd=PROJECT_ROOT,
+                env=subprocess_env(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+    finally:
+        lock.release(db)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith("200")
 
 
 # -- SIGTERM --------------------------------------------------------------------------------------
@@ -167,6 +204,18 @@ def test_a_site_that_usually_yields_articles_and_yields_none_exits_unhealthy(tmp
     assert health[4] is None
 
 
+def test_a_site_that_is_down_exits_unhealthy(tmp_path: Path) -> None:
+    db = tmp_path / "down.db"
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = run_newscrawl(
+        "crawl", "news", "--db", str(db), "-a", f"start_url=http://127.0.0.1:{port}/fzxw/", *LOOPBACK_ARGS
+    )
+    assert proc.returncode == EXIT_UNHEALTHY, proc.stderr[-3000:]
+    assert "unhealthy: error rate 100%" in proc.stderr
+
+
 def test_a_new_site_without_history_is_not_judged_on_yield(tmp_path: Path) -> None:
     db = tmp_path / "new.db"
     with StateSite(articles=5, related=False) as site:
@@ -185,7 +234,7 @@ def test_crawl_all_runs_every_spider_with_entry_urls_and_skips_the_ones_needing_
 ) -> None:
     db = tmp_path / "all.db"
     with StateSite(articles=12) as site_a, StateSite(articles=7) as site_b:
-        settings = [arg for s in (*LOOPBACK, SPIDERS) for arg in ("-s", s)]
+        settings = [*LOOPBACK_ARGS, "-s", SPIDERS]
         proc = run_newscrawl(
             "crawl",
             "--all",

@@ -83,7 +83,7 @@ def acquire(db_path: str | Path) -> bool:
             {
                 "pid": os.getpid(),
                 "since": datetime.now(CST).isoformat(timespec="seconds"),
-                "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])[:300],
+                "command": " ".join([_program(), *sys.argv[1:]])[:300],
             },
             ensure_ascii=False,
         )
@@ -92,6 +92,11 @@ def acquire(db_path: str | Path) -> bool:
     _HELD[path] = _Hold(handle, 1)
     logger.debug("Locked %s", path)
     return True
+
+
+def _program() -> str:
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    return "newscrawl" if name in ("__main__.py", "newscrawl") else name
 
 
 def release(db_path: str | Path) -> None:
