@@ -77,22 +77,33 @@ def _crawler(db: Path, **overrides: Any) -> Any:
     return crawler
 
 
-def child_rfp(urls: int, every: int, db: Path) -> None:
-    from scrapy import Request
-    from scrapy.dupefilters import RFPDupeFilter
-
-    crawler = _crawler(db)
-    df = RFPDupeFilter.from_crawler(crawler)
-    base = rss()
+async def _measure(step: Any, urls: int, every: int, flush: Any = None) -> None:
+    """Call `step(i)` for every URL, printing RSS every `every`; `flush()` (awaitable) every 5,000."""
     started = time.perf_counter()
-    emit(n=0, rss=base, seconds=0.0)
+    emit(n=0, rss=rss(), seconds=0.0)
     for i in range(urls):
-        df.request_seen(Request(url(i)))
+        step(i)
+        if flush is not None and (i + 1) % 5000 == 0:
+            await flush()
         if (i + 1) % every == 0:
             emit(n=i + 1, rss=rss(), seconds=time.perf_counter() - started)
 
 
-async def _frontier_seen(urls: int, every: int, db: Path) -> None:
+def _article_request(crawler: Any, i: int) -> Any:
+    from scrapy import Request
+
+    return Request(url(i), callback=crawler.spider.parse_article, meta={"newscrawl_kind": "article"})
+
+
+async def child_rfp(urls: int, every: int, db: Path) -> None:
+    from scrapy import Request
+    from scrapy.dupefilters import RFPDupeFilter
+
+    df = RFPDupeFilter.from_crawler(_crawler(db))
+    await _measure(lambda i: df.request_seen(Request(url(i))), urls, every)
+
+
+async def child_frontier_seen(urls: int, every: int, db: Path) -> None:
     from scrapy import Request
     from scrapy.utils.defer import maybe_deferred_to_future
 
@@ -102,20 +113,12 @@ async def _frontier_seen(urls: int, every: int, db: Path) -> None:
     crawler = _crawler(db)
     df = FrontierDupeFilter.from_crawler(crawler)
     session = CrawlSession.of(crawler)
-    base = rss()
-    started = time.perf_counter()
-    emit(n=0, rss=base, seconds=0.0)
-    for i in range(urls):
-        df.request_seen(Request(url(i)))
-        if (i + 1) % 5000 == 0:
-            await maybe_deferred_to_future(session.writer.flush())
-        if (i + 1) % every == 0:
-            emit(n=i + 1, rss=rss(), seconds=time.perf_counter() - started)
+    flush = lambda: maybe_deferred_to_future(session.writer.flush())  # noqa: E731
+    await _measure(lambda i: df.request_seen(Request(url(i))), urls, every, flush)
     await session.close()
 
 
-def child_scrapy_scheduler(urls: int, every: int, db: Path) -> None:
-    from scrapy import Request
+async def child_scrapy_scheduler(urls: int, every: int, db: Path) -> None:
     from scrapy.core.scheduler import Scheduler
 
     # ScrapyPriorityQueue rather than the default downloader-aware one, which needs a running engine;
@@ -127,18 +130,10 @@ def child_scrapy_scheduler(urls: int, every: int, db: Path) -> None:
     )
     scheduler = Scheduler.from_crawler(crawler)
     scheduler.open(crawler.spider)
-    parse = crawler.spider.parse_article
-    base = rss()
-    started = time.perf_counter()
-    emit(n=0, rss=base, seconds=0.0)
-    for i in range(urls):
-        scheduler.enqueue_request(Request(url(i), callback=parse, meta={"newscrawl_kind": "article"}))
-        if (i + 1) % every == 0:
-            emit(n=i + 1, rss=rss(), seconds=time.perf_counter() - started)
+    await _measure(lambda i: scheduler.enqueue_request(_article_request(crawler, i)), urls, every)
 
 
-async def _frontier_scheduler(urls: int, every: int, db: Path) -> None:
-    from scrapy import Request
+async def child_frontier_scheduler(urls: int, every: int, db: Path) -> None:
     from scrapy.utils.defer import maybe_deferred_to_future
 
     from newscrawl.extensions import CrawlSession
@@ -148,21 +143,13 @@ async def _frontier_scheduler(urls: int, every: int, db: Path) -> None:
     scheduler = FrontierScheduler.from_crawler(crawler)
     scheduler.open(crawler.spider)
     session = CrawlSession.of(crawler)
-    parse = crawler.spider.parse_article
-    base = rss()
-    started = time.perf_counter()
-    emit(n=0, rss=base, seconds=0.0)
-    for i in range(urls):
-        scheduler.enqueue_request(Request(url(i), callback=parse, meta={"newscrawl_kind": "article"}))
-        if (i + 1) % 5000 == 0:
-            await maybe_deferred_to_future(session.writer.flush())
-        if (i + 1) % every == 0:
-            emit(n=i + 1, rss=rss(), seconds=time.perf_counter() - started)
+    flush = lambda: maybe_deferred_to_future(session.writer.flush())  # noqa: E731
+    await _measure(lambda i: scheduler.enqueue_request(_article_request(crawler, i)), urls, every, flush)
     await session.close()
 
 
 def _under_reactor(coro_fn: Any, *args: Any) -> None:
-    """Run an asyncio coroutine under the running reactor, as the crawler does."""
+    """Run a child under Scrapy's reactor, as the crawler runs (every child alike)."""
     from twisted.internet import defer, task
 
     task.react(lambda _reactor: defer.Deferred.fromFuture(asyncio.ensure_future(coro_fn(*args))))
@@ -170,9 +157,9 @@ def _under_reactor(coro_fn: Any, *args: Any) -> None:
 
 CHILDREN = {
     "seen/scrapy-rfp": child_rfp,
-    "seen/newscrawl": lambda *a: _under_reactor(_frontier_seen, *a),
+    "seen/newscrawl": child_frontier_seen,
     "pending/scrapy-scheduler": child_scrapy_scheduler,
-    "pending/newscrawl": lambda *a: _under_reactor(_frontier_scheduler, *a),
+    "pending/newscrawl": child_frontier_scheduler,
 }
 
 
@@ -241,7 +228,7 @@ def main() -> None:
 
         # Scrapy's reactor, installed before anything imports twisted.internet.reactor.
         install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-        CHILDREN[args.child](args.urls, args.every, args.db)
+        _under_reactor(CHILDREN[args.child], args.urls, args.every, args.db)
         return
     print(f"Python {sys.version.split()[0]}, one child process per implementation, RSS after gc")
     report("seen set", "seen/newscrawl", "seen/scrapy-rfp", args.urls, args.every)

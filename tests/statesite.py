@@ -247,7 +247,11 @@ class StateSite:
                 if path == self._listing_path(page):
                     body = self._listing(page)
                     if body is not None:
-                        return 200, html_type, body
+                        # Listing pages are static files too: nginx gives them an ETag.
+                        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                        if self.honour_validators and etag in headers.get("if-none-match", ""):
+                            return 304, {"ETag": etag}, b""
+                        return 200, {**html_type, "ETag": etag}, body
             article = next((a for a in self.articles.values() if a.path == path), None)
             if article is None:
                 return 404, html_type, b"<h1>404</h1>"

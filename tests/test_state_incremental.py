@@ -37,6 +37,8 @@ def test_unchanged_site_then_one_changed_and_two_added(tmp_path: Path) -> None:
         assert second.returncode == 0, second.stderr[-3000:]
         fetched = sorted(h.path for h in site.hits())
         assert fetched == sorted(["/robots.txt", *site.listing_paths()])
+        # …each answered 304 Not Modified, and parsed from the copy kept last time.
+        assert sorted(h.path for h in site.hits(status=304)) == sorted(site.listing_paths())
         run = runs(db)[1]
         assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"]) == (0, 0, 0)
         assert run["articles_skipped"] == 45
@@ -57,6 +59,7 @@ def test_unchanged_site_then_one_changed_and_two_added(tmp_path: Path) -> None:
 
     run = runs(db)[2]
     assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"]) == (2, 1, 44)
+    assert json.loads(str(runs(db)[1]["stats"]))["newscrawl/http/not_modified/listing"] == 3
     assert run["articles_skipped"] == 0
     rows = {
         r["url"]: dict(r)
@@ -101,7 +104,7 @@ def test_age_rule_revisits_only_recent_articles_and_304_keeps_them_unchanged(tmp
     _first, quiet, revisit = runs(db)
     assert quiet["articles_skipped"] == 25
     assert (revisit["articles_unchanged"], revisit["articles_new"], revisit["articles_skipped"]) == (25, 0, 0)
-    assert json.loads(str(revisit["stats"]))["newscrawl/http/not_modified"] == 25
+    assert json.loads(str(revisit["stats"]))["newscrawl/http/not_modified/article"] == 25
     # The stored copies (pages) still hold the bodies the site served.
     assert query(db, "SELECT COUNT(*) FROM article_versions")[0][0] == 0
     assert query(db, "SELECT COUNT(*) FROM pages WHERE url LIKE ?", f"%/{SECTION}/%")[0][0] == 25

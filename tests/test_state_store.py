@@ -16,9 +16,24 @@ from newscrawl.store.frontier import (
     pending_requests,
     remove_request,
 )
-from newscrawl.store.history import find_stored, mark_dead_runs, page_validators, record_article
+from newscrawl.store.history import (
+    find_stored,
+    listing_validators,
+    mark_dead_runs,
+    page_validators,
+    read_listing,
+    record_article,
+    write_listing,
+)
 from tests.conftest import query
 from tests.test_store import make_article
+
+
+def add_alias(store: Store, alias: str, canonical_url: str) -> None:
+    store.conn.execute(
+        "INSERT INTO article_aliases (alias_url, canonical_url, first_seen_at) VALUES (?, ?, ?)",
+        (alias, canonical_url, "2024-03-15T09:30:00+08:00"),
+    )
 
 
 def test_each_change_of_text_keeps_the_replaced_version(db_path: Path) -> None:
@@ -45,10 +60,7 @@ def test_updating_an_article_keeps_its_aliases_and_versions(db_path: Path) -> No
     article = make_article()
     with Store(db_path) as store:
         store.save_article(article)
-        store.conn.execute(
-            "INSERT INTO article_aliases (alias_url, canonical_url, first_seen_at) VALUES (?, ?, ?)",
-            ("http://127.0.0.1/m/content_1.html", article.canonical_url, "2024-03-15T09:30:00+08:00"),
-        )
+        add_alias(store, "http://127.0.0.1/m/content_1.html", article.canonical_url)
         store.save_article(make_article(body="改过的正文。"))
         store.save_article(make_article(body="又改了。"))
     assert query(db_path, "SELECT COUNT(*) FROM article_aliases")[0][0] == 1
@@ -71,10 +83,7 @@ def test_a_stored_article_is_found_by_canonical_url_fetched_url_or_alias(db_path
     article = make_article()
     with Store(db_path) as store:
         store.save_article(article)
-        store.conn.execute(
-            "INSERT INTO article_aliases (alias_url, canonical_url, first_seen_at) VALUES (?, ?, ?)",
-            ("http://127.0.0.1/m/content_1.html", article.canonical_url, "2024-03-15T09:30:00+08:00"),
-        )
+        add_alias(store, "http://127.0.0.1/m/content_1.html", article.canonical_url)
         for url in (article.canonical_url, article.url, "http://127.0.0.1/m/content_1.html"):
             found = find_stored(store.conn, url)
             assert found is not None and found.canonical_url == article.canonical_url
@@ -100,6 +109,24 @@ def test_validators_come_from_the_stored_copy_of_the_page(db_path: Path) -> None
             "Mon, 01 Jan 2024 09:00:00 GMT",
         )
         assert page_validators(store.conn, "http://127.0.0.1/b.html") == (None, None)
+
+
+def test_a_listing_page_is_kept_with_its_validators(db_path: Path) -> None:
+    body = "<ul><li><a href='/fzxw/2024-01/01/content_1.html'>某某</a></li></ul>".encode() * 20
+    with Store(db_path) as store:
+        assert listing_validators(store.conn, "http://127.0.0.1/fzxw/") == (None, None)
+        write_listing(
+            store.conn,
+            "http://127.0.0.1/fzxw/",
+            etag='"v1"',
+            last_modified=None,
+            headers={"Content-Type": ["text/html; charset=utf-8"]},
+            body=body,
+            fetched_at="2024-03-15T09:30:00+08:00",
+        )
+        assert listing_validators(store.conn, "http://127.0.0.1/fzxw/") == ('"v1"', None)
+        kept = read_listing(store.conn, "http://127.0.0.1/fzxw/")
+    assert kept == {"headers": {"Content-Type": ["text/html; charset=utf-8"]}, "body": body}
 
 
 def test_jobs_resume_until_finished_and_stale_ones_are_abandoned(db_path: Path) -> None:

@@ -5,8 +5,10 @@
   (`newscrawl.state.revisit`) makes them due. Listing, sitemap and feed requests pass untouched:
   they are fetched every run.
 - `ConditionalGetMiddleware` (downloader middleware) sends `If-None-Match` / `If-Modified-Since`
-  with a request for a page the store keeps a copy of (`pages`); on `304 Not Modified` it hands the
-  spider the stored copy, so the article is re-read from it and comes out `unchanged`.
+  with a request for a page the store keeps a copy of — an article in `pages`, a listing page in
+  `listing_cache` (kept when the server sent validators); on `304 Not Modified` it hands the spider
+  the stored copy, so an article is re-read from it and comes out `unchanged`, and a listing page is
+  parsed as usual (its links lead to stored articles, skipped) without being downloaded.
 
 Both are thin: the "already stored?" and "which validators?" questions are store queries
 (`newscrawl.store.history`), asked on the session's read connection through indexes.
@@ -17,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
@@ -26,17 +29,27 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from newscrawl.extensions import CrawlSession
 from newscrawl.state.revisit import RevisitPolicy
 from newscrawl.store import CST
-from newscrawl.store.history import find_stored, page_validators, read_page
+from newscrawl.store.history import (
+    find_stored,
+    listing_validators,
+    page_validators,
+    read_listing,
+    read_page,
+    write_listing,
+)
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
+    from newscrawl.store import Store
+
 logger = logging.getLogger(__name__)
 
 KIND_KEY = "newscrawl_kind"
 ARTICLE_KIND = "article"
+LISTING_KIND = "listing"
 REVISIT_KEY = "newscrawl_revisit"
 """Request meta: this article is stored and is being fetched again on purpose."""
 CONDITIONAL_KEY = "newscrawl_conditional"
@@ -50,7 +63,8 @@ class RevisitMiddleware(BaseSpiderMiddleware):
         super().__init__(crawler)
         self.policy = RevisitPolicy.from_settings(crawler.settings)
         self._skipped: set[bytes] = set()
-        """Digests of the URLs skipped this run, so each counts once however often it is linked."""
+        """Digests of the URLs skipped this run, so each counts once however often it is linked
+        (as many as the listing pages of one run link: 8 bytes each)."""
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
         if request.meta.get(KIND_KEY) != ARTICLE_KIND:
@@ -84,11 +98,16 @@ class ConditionalGetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get(KIND_KEY) != ARTICLE_KIND or CONDITIONAL_KEY in request.meta:
+        kind = request.meta.get(KIND_KEY)
+        if kind not in (ARTICLE_KIND, LISTING_KIND) or CONDITIONAL_KEY in request.meta:
             return
         if b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers:
             return  # the spider chose its own validators
-        etag, last_modified = page_validators(CrawlSession.of(self.crawler).reader, request.url)
+        reader = CrawlSession.of(self.crawler).reader
+        if kind == ARTICLE_KIND:
+            etag, last_modified = page_validators(reader, request.url)
+        else:
+            etag, last_modified = listing_validators(reader, request.url)
         if etag:
             request.headers[b"If-None-Match"] = etag
         if last_modified:
@@ -96,14 +115,19 @@ class ConditionalGetMiddleware:
         request.meta[CONDITIONAL_KEY] = bool(etag or last_modified)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        kind = request.meta.get(KIND_KEY)
+        if kind == LISTING_KIND and response.status == 200:
+            self._keep_listing(response)
         if response.status != 304 or not request.meta.get(CONDITIONAL_KEY):
             return response
-        page = read_page(CrawlSession.of(self.crawler).reader, request.url)
+        reader = CrawlSession.of(self.crawler).reader
+        page = read_page(reader, request.url) if kind == ARTICLE_KIND else read_listing(reader, request.url)
         if page is None:
             logger.warning("304 Not Modified for %s, but its stored copy is gone", request.url)
             return response
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newscrawl/http/not_modified")
+            self.crawler.stats.inc_value(f"newscrawl/http/not_modified/{kind}")
         request.meta[NOT_MODIFIED_KEY] = True
         headers = Headers(page["headers"])
         cls = responsetypes.from_args(headers=headers, url=request.url, body=page["body"])
@@ -115,3 +139,30 @@ class ConditionalGetMiddleware:
             request=request,
             flags=["not_modified"],
         )
+
+    def _keep_listing(self, response: Response) -> None:
+        """Cache a listing page that came with validators, for the next run's conditional GET."""
+        etag = response.headers.get(b"ETag")
+        last_modified = response.headers.get(b"Last-Modified")
+        if not etag and not last_modified:
+            return  # the server offers no conditional GET: nothing to gain by keeping a copy
+        session = CrawlSession.of(self.crawler)
+        headers = {
+            k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()
+        }
+        session.writer.submit(
+            partial(
+                _write_listing,
+                url=response.url,
+                etag=etag.decode("latin-1") if etag else None,
+                last_modified=last_modified.decode("latin-1") if last_modified else None,
+                headers=headers,
+                body=response.body,
+                fetched_at=datetime.now(CST).isoformat(timespec="seconds"),
+            ),
+            label=f"listing {response.url}",
+        )
+
+
+def _write_listing(store: Store, **listing: Any) -> None:
+    write_listing(store.conn, **listing)

@@ -217,7 +217,12 @@ class FrontierScheduler(BaseScheduler):
     def close(self, reason: str) -> Deferred[None] | None:
         if self._heap or self._spilled:
             logger.info("Closing with %d requests pending in the frontier (%s)", len(self), reason)
-        return self.df.close(reason)
+        if self.session is None:
+            return self.df.close(reason)
+        # The last rows marked done must reach the disk whoever closes the session afterwards.
+        flushed = self.session.writer.flush()
+        flushed.addCallback(lambda _: self.df.close(reason))
+        return flushed
 
     def has_pending_requests(self) -> bool:
         return bool(self._heap) or self._spilled > 0

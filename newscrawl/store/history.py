@@ -116,6 +116,45 @@ def page_validators(conn: sqlite3.Connection, url: str) -> tuple[str | None, str
     return first("etag"), first("last-modified")
 
 
+def listing_validators(conn: sqlite3.Connection, url: str) -> tuple[str | None, str | None]:
+    """(ETag, Last-Modified) of the cached copy of a listing page, when there is one."""
+    row = conn.execute("SELECT etag, last_modified FROM listing_cache WHERE url = ?", (url,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def read_listing(conn: sqlite3.Connection, url: str) -> dict[str, Any] | None:
+    """The cached copy of a listing page (headers, body decompressed), or None."""
+    row = conn.execute("SELECT headers, body FROM listing_cache WHERE url = ?", (url,)).fetchone()
+    if row is None:
+        return None
+    return {"headers": json.loads(row[0]), "body": zlib.decompress(row[1])}
+
+
+def write_listing(
+    conn: sqlite3.Connection,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    headers: Mapping[str, Any],
+    body: bytes,
+    fetched_at: str,
+) -> None:
+    """Keep the latest copy of a listing page that came with validators."""
+    conn.execute(
+        "INSERT OR REPLACE INTO listing_cache (url, etag, last_modified, headers, body, fetched_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            url,
+            etag,
+            last_modified,
+            json.dumps(dict(headers), ensure_ascii=False, separators=(",", ":")),
+            zlib.compress(body, 6),
+            fetched_at,
+        ),
+    )
+
+
 def read_page(conn: sqlite3.Connection, url: str) -> dict[str, Any] | None:
     """A stored page with its body decompressed, or None."""
     row = conn.execute(

@@ -179,8 +179,27 @@ def _v20_crawl_state(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v21_listing_cache(conn: sqlite3.Connection) -> None:
+    # The last copy of each listing page that came with validators, so a `304 Not Modified`
+    # answer can be parsed like the page it stands for.
+    run_script(
+        conn,
+        """
+        CREATE TABLE listing_cache (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            headers TEXT NOT NULL,
+            body BLOB NOT NULL,
+            fetched_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "articles, related_links, crawl_runs, pages", _v1_initial),
     Migration(10, "text fingerprints, stories, URL aliases", _v10_stories),
     Migration(20, "crawl state: jobs, frontier, seen set, run counters, article versions", _v20_crawl_state),
+    Migration(21, "listing pages kept for conditional GET", _v21_listing_cache),
 ]
