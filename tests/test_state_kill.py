@@ -5,8 +5,9 @@ passes `PRAGMA integrity_check`, and at most 5% of the pages were fetched twice.
 The server answers each request after 20 ms, as a nearby real server would; per-domain concurrency
 is the project's default (2). What a kill costs is the work in flight at that moment — the pages
 being downloaded or processed, whose rows were not committed yet, at most `NEWSCRAWL_MAX_IN_FLIGHT`
-(6) — plus robots.txt and the start page, which every new process fetches again: at most 8 pages a
-kill, 24 of 631 here (3.8%), whatever the timing.
+(6), and a listing page finished in the last batch interval (20 ms) whose row's deletion was not
+committed — plus robots.txt and the start page, which every new process fetches again. An article
+page stored but not yet marked done is not fetched again (its row is dropped on resume).
 """
 
 from __future__ import annotations

@@ -186,6 +186,8 @@ class FrontierScheduler(BaseScheduler):
         self._from_earlier_runs: set[int] = set()
         """seqs of rows an earlier, interrupted run of the job enqueued."""
         self._logged_unserializable = False
+        self._tracking = False
+        """Whether the engine tells us when each request is done (`newscrawl.state.engine`)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -210,7 +212,9 @@ class FrontierScheduler(BaseScheduler):
             if self._spilled:
                 logger.info("Resuming job %d: %d requests pending", self.job.id, self._spilled)
                 self._inc("newscrawl/frontier/resumed", self._spilled)
-            watch_finished_requests(self.crawler, self._finished)
+            self._tracking = watch_finished_requests(self.crawler, self._finished)
+            if not self._tracking:
+                self.max_in_flight = 0  # nothing would ever tell us a request left the engine
             self.session.writer.add_listener(self._committed)
         return self.df.open()
 
@@ -345,8 +349,9 @@ class FrontierScheduler(BaseScheduler):
                 if self._done_before(request):
                     self._finish_seq(seq)
                     continue
-            self._inflight[request] = seq
-            self._inflight_seq[seq] = request
+            if self._tracking:
+                self._inflight[request] = seq
+                self._inflight_seq[seq] = request
             return request
 
     def _done_before(self, request: Request) -> bool:
