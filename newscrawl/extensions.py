@@ -3,8 +3,8 @@
 The store pipeline, the page archive middleware, the frontier scheduler and the revisit middlewares
 all reach the same `CrawlSession` through `CrawlSession.of(crawler)`; the run recorder closes it when
 the spider closes. Writes go through the session's `BatchWriter` (ordered, batched, committed off
-the reactor thread); lookups on the reactor thread use its own read connection, which sees what has
-been committed.
+the reactor thread, on a connection of its own); lookups on the reactor thread see what has been
+committed.
 """
 
 from __future__ import annotations
@@ -42,7 +42,13 @@ _RUNS_OF_THIS_PROCESS: set[int] = set()
 
 
 class CrawlSession:
-    """One open `Store` with its writer and a read connection, this crawl's run row and job."""
+    """This crawl's database, run row and job.
+
+    Two connections: `store` belongs to the reactor thread (the run row, the job, lookups, and any
+    component that writes directly, in its own short transaction), `writer` commits the batched
+    writes on the writer thread through a connection of its own. SQLite serializes the two; neither
+    ever sees the other's transaction half-done.
+    """
 
     def __init__(
         self,
@@ -50,25 +56,34 @@ class CrawlSession:
         run_id: int,
         *,
         writer: BatchWriter | None = None,
-        reader: sqlite3.Connection | None = None,
         job: Job | None = None,
         locked: bool = False,
     ) -> None:
         self.store = store
         self.run_id = run_id
         self.writer = writer or BatchWriter(store, threaded=False)
-        self.reader = reader or store.conn
         self.job = job
         """The job this run works on; None in `scrapy shell`, which keeps no crawl state."""
         self.locked = locked
 
+    @property
+    def reader(self) -> sqlite3.Connection:
+        """The connection for lookups on the reactor thread; it sees what has been committed."""
+        return self.store.conn
+
     @classmethod
     def of(cls, crawler: Crawler) -> CrawlSession:
+        """The crawl's session, opened on first use."""
         session: CrawlSession | None = getattr(crawler, "_newscrawl_session", None)
         if session is None:
             session = cls._open(crawler)
             crawler._newscrawl_session = session  # type: ignore[attr-defined]
         return session
+
+    @classmethod
+    def current(cls, crawler: Crawler) -> CrawlSession | None:
+        """The crawl's session if one is open; never opens one (a process may have no database)."""
+        return getattr(crawler, "_newscrawl_session", None)
 
     @classmethod
     def _open(cls, crawler: Crawler) -> CrawlSession:
@@ -102,11 +117,13 @@ class CrawlSession:
             if not interactive:
                 lock.release(path)
             raise
-        reader = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        reader.execute("PRAGMA query_only = ON")
-        session = cls(store, run_id, reader=reader, job=job, locked=not interactive)
+        session = cls(store, run_id, job=job, locked=not interactive)
+        # A second connection for the writer thread; an in-memory database has only the one, so
+        # its writes commit inline on the reactor thread instead.
+        in_memory = str(path) == ":memory:"
         session.writer = BatchWriter(
-            store,
+            store if in_memory else Store(path),
+            threaded=not in_memory,
             max_ops=settings.getint("NEWSCRAWL_BATCH_SIZE", 200),
             max_delay=settings.getfloat("NEWSCRAWL_BATCH_DELAY", 0.02),
             on_failure=lambda exc: _stop_crawl(crawler, exc),
@@ -133,8 +150,8 @@ class CrawlSession:
 
     async def close(self) -> None:
         await maybe_deferred_to_future(self.writer.close())
-        if self.reader is not self.store.conn:
-            self.reader.close()
+        if self.writer.store is not self.store:
+            self.writer.store.close()
         self.store.close()
         if self.locked:
             lock.release(self.store.path)

@@ -53,7 +53,9 @@ SPIDER_MIDDLEWARES = {
     "newscrawl.middlewares.PageArchiveMiddleware": 950,
 }
 DOWNLOADER_MIDDLEWARES = {
-    "newscrawl.middlewares.ConditionalGetMiddleware": 560,
+    # Between redirects/decompression (600/590) and the checks of what a response is: a 304 has
+    # become the stored page before anything looks at its type.
+    "newscrawl.middlewares.ConditionalGetMiddleware": 585,
 }
 EXTENSIONS = {
     "newscrawl.extensions.CrawlRunRecorder": 100,

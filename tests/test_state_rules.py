@@ -70,15 +70,14 @@ def test_no_articles_rule_needs_a_history_that_usually_found_some() -> None:
     assert judge(run(), mostly_empty, RULES, pages_tried=5) == []
 
 
-def test_failure_counts_leave_out_policy_drops_and_count_fetches_without_response() -> None:
+def test_failure_counts_leave_out_policy_refusals_and_count_each_page_once() -> None:
     stats = {
-        "response_received_count": 40,
-        "newscrawl/fetch_error/http_500": 3,
-        "newscrawl/fetch_error/TimeoutError": 2,
-        "newscrawl/fetch_error/IgnoreRequest": 7,  # robots.txt, offsite: not failures
-        "newscrawl/extract/error": 1,
+        "downloader/request_count": 50,  # robots.txt, 40 pages answered, 3 timed out; 6 retries
+        "retry/count": 6,
+        "newscrawl/errors": 13,  # 5 failed fetches, 1 extraction error, 7 robots.txt refusals
+        "newscrawl/fetch_error/IgnoreRequest": 7,
     }
-    assert failure_counts(stats) == (6, 42)
+    assert failure_counts(stats) == (6, 44)
 
 
 def test_the_lock_is_counted_in_the_process_and_exclusive_between_processes(tmp_path: Path) -> None:

@@ -213,7 +213,7 @@ def test_a_site_that_is_down_exits_unhealthy(tmp_path: Path) -> None:
         "crawl", "news", "--db", str(db), "-a", f"start_url=http://127.0.0.1:{port}/fzxw/", *LOOPBACK_ARGS
     )
     assert proc.returncode == EXIT_UNHEALTHY, proc.stderr[-3000:]
-    assert "unhealthy: error rate 100%" in proc.stderr
+    assert "unhealthy: error rate" in proc.stderr
 
 
 def test_a_new_site_without_history_is_not_judged_on_yield(tmp_path: Path) -> None:

@@ -49,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 KIND_KEY = "newscrawl_kind"
 ARTICLE_KIND = "article"
-LISTING_KIND = "listing"
+LISTING_KINDS = frozenset({"listing", "sitemap", "feed"})
+"""Pages that lead to articles: fetched every run, revalidated from `listing_cache` when possible."""
 REVISIT_KEY = "newscrawl_revisit"
 """Request meta: this article is stored and is being fetched again on purpose."""
 CONDITIONAL_KEY = "newscrawl_conditional"
@@ -69,7 +70,9 @@ class RevisitMiddleware(BaseSpiderMiddleware):
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
         if request.meta.get(KIND_KEY) != ARTICLE_KIND:
             return request
-        session = CrawlSession.of(self.crawler)
+        session = CrawlSession.current(self.crawler)
+        if session is None:
+            return request  # no database in this process (a distributed worker): nothing to skip
         stored = find_stored(session.reader, request.url)
         if stored is None:
             return request
@@ -99,11 +102,14 @@ class ConditionalGetMiddleware:
 
     def process_request(self, request: Request) -> None:
         kind = request.meta.get(KIND_KEY)
-        if kind not in (ARTICLE_KIND, LISTING_KIND) or CONDITIONAL_KEY in request.meta:
+        if (kind != ARTICLE_KIND and kind not in LISTING_KINDS) or CONDITIONAL_KEY in request.meta:
             return
         if b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers:
             return  # the spider chose its own validators
-        reader = CrawlSession.of(self.crawler).reader
+        session = CrawlSession.current(self.crawler)
+        if session is None:
+            return  # no database in this process: no stored copies to revalidate
+        reader = session.reader
         if kind == ARTICLE_KIND:
             etag, last_modified = page_validators(reader, request.url)
         else:
@@ -116,11 +122,14 @@ class ConditionalGetMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         kind = request.meta.get(KIND_KEY)
-        if kind == LISTING_KIND and response.status == 200:
+        if kind in LISTING_KINDS and response.status == 200:
             self._keep_listing(response)
         if response.status != 304 or not request.meta.get(CONDITIONAL_KEY):
             return response
-        reader = CrawlSession.of(self.crawler).reader
+        session = CrawlSession.current(self.crawler)
+        if session is None:
+            return response
+        reader = session.reader
         page = read_page(reader, request.url) if kind == ARTICLE_KIND else read_listing(reader, request.url)
         if page is None:
             logger.warning("304 Not Modified for %s, but its stored copy is gone", request.url)
@@ -144,9 +153,9 @@ class ConditionalGetMiddleware:
         """Cache a listing page that came with validators, for the next run's conditional GET."""
         etag = response.headers.get(b"ETag")
         last_modified = response.headers.get(b"Last-Modified")
-        if not etag and not last_modified:
-            return  # the server offers no conditional GET: nothing to gain by keeping a copy
-        session = CrawlSession.of(self.crawler)
+        session = CrawlSession.current(self.crawler)
+        if session is None or (not etag and not last_modified):
+            return  # no database, or no conditional GET offered: nothing to gain by keeping a copy
         headers = {
             k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()
         }

@@ -49,21 +49,13 @@ class HealthRules:
 def failure_counts(stats: Mapping[str, Any]) -> tuple[int, int]:
     """(pages failed, pages tried) of a run, from its Scrapy stats.
 
-    Tried = final responses received (retries happen below that count) plus the fetches that ended
-    without any response (timeouts, refused connections).
+    Failed = `newscrawl/errors` (fetches that failed after their retries, pages whose extraction
+    raised) less the refusals that are policy. Tried = every download attempt less the retries, so a
+    page retried twice counts once; robots.txt counts, refusals before any download do not.
     """
-    failed = no_response = 0
-    for key, value in stats.items():
-        if not key.startswith(FETCH_ERROR_PREFIX):
-            continue
-        kind = key[len(FETCH_ERROR_PREFIX) :]
-        if kind in NOT_AN_ERROR:
-            continue
-        failed += int(value)
-        if not kind.startswith("http_"):
-            no_response += int(value)
-    failed += int(stats.get("newscrawl/extract/error", 0))
-    tried = int(stats.get("response_received_count", 0)) + no_response
+    policy = sum(int(stats.get(FETCH_ERROR_PREFIX + kind, 0)) for kind in NOT_AN_ERROR)
+    failed = max(0, int(stats.get("newscrawl/errors", 0)) - policy)
+    tried = int(stats.get("downloader/request_count", 0)) - int(stats.get("retry/count", 0))
     return failed, max(tried, failed)
 
 
