@@ -50,7 +50,7 @@ def run_crawls(settings: Settings, spiders: Sequence[tuple[str, dict[str, str]]]
     from scrapy.spiderloader import get_spider_loader
 
     from newscrawl.state import lock
-    from newscrawl.state.runs import SignalLog, outcome
+    from newscrawl.state.runs import SignalLog, outcome, uses_database
 
     loader = get_spider_loader(settings)
     unknown = [name for name, _ in spiders if name not in set(loader.list())]
@@ -58,8 +58,10 @@ def run_crawls(settings: Settings, spiders: Sequence[tuple[str, dict[str, str]]]
         print(f"newscrawl: unknown spider(s): {', '.join(unknown)}; see `newscrawl list`", file=sys.stderr)
         return EXIT_USAGE
     db = settings.get("NEWSCRAWL_DB")
+    locking = uses_database(settings)
     try:
-        lock.acquire(db)
+        if locking:
+            lock.acquire(db)
     except lock.DatabaseLocked as exc:
         print(f"newscrawl: {exc}; not starting (exit status {EXIT_LOCKED})", file=sys.stderr)
         return EXIT_LOCKED
@@ -74,7 +76,8 @@ def run_crawls(settings: Settings, spiders: Sequence[tuple[str, dict[str, str]]]
         signal_log.install_when_running()
         process.start()
     finally:
-        lock.release(db)
+        if locking:
+            lock.release(db)
     if process.bootstrap_failed:
         return EXIT_FAILED
     result = outcome(crawlers, signal_log.received)

@@ -17,7 +17,7 @@ from newscrawl.spiders.news import GenericNewsSpider
 from newscrawl.state import lock
 from newscrawl.state.health import HealthRules, failure_counts, judge
 from newscrawl.state.revisit import RevisitPolicy
-from newscrawl.state.runs import has_entry_urls
+from newscrawl.state.runs import has_entry_urls, uses_database
 from newscrawl.store.history import RunCounts, StoredArticle
 from tests.conftest import subprocess_env
 
@@ -108,6 +108,16 @@ def test_job_keys_tell_crawls_chosen_by_arguments_apart() -> None:
     assert job_key(a).startswith("news:") and job_key(a) != job_key(b)
     assert job_key(a) == job_key(GenericNewsSpider(start_url="http://127.0.0.1:1/a/"))
     assert job_key(DemoSpider(base_url="http://127.0.0.1:8642")).startswith("demo:")
+
+
+def test_only_crawls_that_write_the_database_take_its_lock() -> None:
+    from scrapy.settings import Settings
+
+    assert uses_database(Settings())
+    assert not uses_database(Settings({"NEWSCRAWL_REDIS_URL": "redis://127.0.0.1:6379/0"}))
+    assert uses_database(
+        Settings({"NEWSCRAWL_REDIS_URL": "redis://127.0.0.1:6379/0", "NEWSCRAWL_REDIS_ROLE": "store"})
+    )
 
 
 def test_spiders_that_need_arguments_have_no_entry_urls_of_their_own() -> None:

@@ -67,6 +67,18 @@ def test_updating_an_article_keeps_its_aliases_and_versions(db_path: Path) -> No
     assert query(db_path, "SELECT COUNT(*) FROM article_versions")[0][0] == 2
 
 
+def test_storing_again_leaves_nothing_of_the_old_row_but_what_the_new_one_says(db_path: Path) -> None:
+    # Columns no Article field names (another room's marks) go back to their defaults, as they did
+    # when the row was replaced whole.
+    with Store(db_path) as store:
+        store.save_article(make_article())
+        store.conn.execute("ALTER TABLE articles ADD COLUMN mark TEXT")
+        store.conn.execute("UPDATE articles SET mark = 'x'")
+    with Store(db_path) as store:
+        store.save_article(make_article(body="改过的正文。"))
+    assert query(db_path, "SELECT mark, body FROM articles")[0][:] == (None, "改过的正文。")
+
+
 def test_record_article_counts_the_outcome_on_its_run(db_path: Path) -> None:
     with Store(db_path) as store:
         run = store.start_run("demo")

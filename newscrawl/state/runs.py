@@ -23,6 +23,7 @@ from newscrawl.state.engine import twisted_reactor
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.spiderloader import SpiderLoaderProtocol
 
 EXIT_OK = 0
@@ -31,6 +32,17 @@ EXIT_USAGE = 2
 EXIT_UNHEALTHY = 3
 EXIT_LOCKED = 75
 EXIT_SIGNAL_BASE = 128
+
+
+def uses_database(settings: BaseSettings) -> bool:
+    """Whether a crawl with these settings writes the SQLite database (and so must hold its lock).
+
+    A worker of the distributed mode (`NEWSCRAWL_REDIS_URL` set, role `worker`) sends its results to
+    Redis and opens no database: several run side by side on one machine.
+    """
+    return (
+        not settings.get("NEWSCRAWL_REDIS_URL") or settings.get("NEWSCRAWL_REDIS_ROLE", "worker") != "worker"
+    )
 
 
 def has_entry_urls(spidercls: type) -> bool:

@@ -51,6 +51,7 @@ class Store:
         conn.execute("PRAGMA busy_timeout=30000")
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        self._columns: list[str] | None = None
         self.migrate()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -172,10 +173,12 @@ class Store:
         columns = list(row)
         # An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and with foreign
         # keys on that delete cascades to the rows that point at the article (versions, aliases).
+        # Every column is set, those this row does not name to their defaults (`excluded` holds
+        # them), so the stored row is the new article and nothing of the old one, as with REPLACE.
         self.conn.execute(
             f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
             f" ON CONFLICT(canonical_url) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in columns if c != "canonical_url"),
+            + ", ".join(f"{c} = excluded.{c}" for c in self._article_columns() if c != "canonical_url"),
             [row[c] for c in columns],
         )
         self.conn.execute("DELETE FROM related_links WHERE article_url = ?", (key,))
@@ -184,6 +187,12 @@ class Store:
             [(key, i, link.title, link.url) for i, link in enumerate(article.related)],
         )
         return outcome
+
+    def _article_columns(self) -> list[str]:
+        """Every column of `articles`, including those other migrations added."""
+        if self._columns is None:
+            self._columns = [str(r[1]) for r in self.conn.execute("PRAGMA table_info(articles)")]
+        return self._columns
 
     def get_article(self, canonical_url: str) -> Article | None:
         rows = list(self.db.query("SELECT * FROM articles WHERE canonical_url = ?", [canonical_url]))
