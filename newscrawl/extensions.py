@@ -15,7 +15,9 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.misc import load_object
 
 from newscrawl.state import lock
 from newscrawl.state.engine import is_interactive
@@ -156,6 +158,17 @@ class CrawlSession:
         if self.locked:
             lock.release(self.store.path)
             self.locked = False
+
+
+def records_runs(crawler: Crawler) -> bool:
+    """Whether this crawl keeps a `crawl_runs` row (the `CrawlRunRecorder` extension is on).
+
+    Crawl state belongs to a recorded run. A crawl that records none — `newscrawl savefixture`
+    fetching one page, a distributed worker whose results go to Redis — keeps its frontier in
+    memory and never opens the database.
+    """
+    enabled = build_component_list(crawler.settings.getwithbase("EXTENSIONS"))
+    return any(load_object(path) is CrawlRunRecorder for path in enabled)
 
 
 def job_key(spider: Spider) -> str:

@@ -67,3 +67,22 @@ def test_a_finished_job_leaves_no_state_and_the_next_run_starts_a_new_one(tmp_pa
     ]
     assert query(db, "SELECT COUNT(*) FROM frontier_seen")[0][0] == 0
     assert query(db, "SELECT COUNT(*) FROM frontier")[0][0] == 0
+
+
+def test_a_crawl_that_records_no_run_keeps_its_frontier_in_memory_and_opens_no_database(
+    tmp_path: Path,
+) -> None:
+    # As `newscrawl savefixture` or a distributed worker configure theirs: nothing stored here.
+    db = tmp_path / "never.db"
+    with StateSite(articles=25) as site:
+        proc = crawl_site(
+            db,
+            site,
+            'EXTENSIONS={"newscrawl.extensions.CrawlRunRecorder": null}',
+            "ITEM_PIPELINES={}",
+            'SPIDER_MIDDLEWARES={"newscrawl.middlewares.PageArchiveMiddleware": null}',
+        )
+        fetches = site.fetch_counts()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not db.exists()
+    assert len(fetches) == 25 + len(site.listing_paths()) + 1 and max(fetches.values()) == 1

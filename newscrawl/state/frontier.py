@@ -18,6 +18,9 @@ dupefilter keeps the job's seen set as 64-bit fingerprints in `frontier_seen` an
 the ones not committed yet.
 
 The two are independent settings: either can be swapped (for scrapy-redis's, say) without the other.
+Crawl state belongs to a recorded run: in `scrapy shell`, and in a crawl that records no run (the
+`CrawlRunRecorder` extension off: `newscrawl savefixture`, a distributed worker), both keep their
+state in memory, as Scrapy's own would, and never touch the database.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from scrapy.dupefilters import BaseDupeFilter
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.request import referer_str, request_from_dict
 
-from newscrawl.extensions import CrawlSession
+from newscrawl.extensions import CrawlSession, records_runs
 from newscrawl.state.engine import watch_finished_requests
 from newscrawl.store.frontier import (
     add_request,
@@ -105,16 +108,16 @@ class FrontierDupeFilter(BaseDupeFilter):
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def _state(self) -> tuple[CrawlSession, Job | None]:
-        if self._session is None:
+    def _state(self) -> tuple[CrawlSession | None, Job | None]:
+        if self._session is None and records_runs(self.crawler):
             self._session = CrawlSession.of(self.crawler)
             self._session.writer.add_listener(self._committed)
-        return self._session, self._session.job
+        return self._session, self._session.job if self._session is not None else None
 
     def request_seen(self, request: Request) -> bool:
         session, job = self._state()
         raw = self.fingerprinter.fingerprint(request)
-        if job is None:
+        if session is None or job is None:
             if raw in self._memory:
                 return True
             self._memory.add(raw)
@@ -203,9 +206,10 @@ class FrontierScheduler(BaseScheduler):
 
     def open(self, spider: Spider) -> Deferred[None] | None:
         self.spider = spider
-        self.session = CrawlSession.of(self.crawler)
-        self.job = self.session.job
-        if self.job is not None:
+        if records_runs(self.crawler):
+            self.session = CrawlSession.of(self.crawler)
+            self.job = self.session.job
+        if self.job is not None and self.session is not None:
             reader = self.session.reader
             self._next_seq = next_seq(reader, self.job.id)
             self._spilled = pending_count(reader, self.job.id)

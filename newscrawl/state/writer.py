@@ -51,6 +51,8 @@ class _Queued:
     operation: Operation
     label: str
     deferred: Deferred[Any] | None
+    at: float = 0.0
+    """`time.monotonic()` when it was submitted."""
 
 
 class BatchWriter:
@@ -84,7 +86,6 @@ class BatchWriter:
         self.operations = 0
         self._ticket = 0
         self._queue: list[_Queued] = []
-        self._oldest_at = 0.0
         self._busy = False
         self._inline_running = False
         self._timer: DelayedCall | None = None
@@ -113,9 +114,7 @@ class BatchWriter:
         if self.failure is not None:
             logger.debug("Dropped write %s: the store failed earlier", label)
             return self._ticket
-        if not self._queue:
-            self._oldest_at = time.monotonic()
-        self._queue.append(_Queued(self._ticket, operation, label, deferred))
+        self._queue.append(_Queued(self._ticket, operation, label, deferred, time.monotonic()))
         self._schedule()
         return self._ticket
 
@@ -159,7 +158,7 @@ class BatchWriter:
             if urgent and not self._inline_running:
                 self._commit_inline()
             return
-        delay = 0.0 if urgent else max(0.0, self._oldest_at + self.max_delay - time.monotonic())
+        delay = 0.0 if urgent else max(0.0, self._queue[0].at + self.max_delay - time.monotonic())
         if self._timer is not None and self._timer.active():
             if delay == 0.0:
                 self._timer.reset(0)
@@ -169,8 +168,6 @@ class BatchWriter:
     def _take_batch(self) -> list[_Queued]:
         batch = self._queue[: self.max_ops]
         del self._queue[: self.max_ops]
-        if self._queue:
-            self._oldest_at = time.monotonic()
         if self.batch_hook is not None:
             extra = self.batch_hook()
             if extra is not None:
