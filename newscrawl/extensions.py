@@ -266,4 +266,4 @@ class CrawlRunRecorder:
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newscrawl/health", "; ".join(problems) or "ok")
         for problem in problems:
-            logger.error("Health rule broken by %s: %s", run.spider, problem)
+            logger.warning("Health rule broken by %s: %s", run.spider, problem)
