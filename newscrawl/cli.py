@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
-logger = logging.getLogger(__name__)
+from newscrawl.state.runs import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+logger = logging.getLogger(__name__)
 
 DEMO_PORT = 8642
 
@@ -48,20 +46,45 @@ def project_settings(db: str | None = None, overrides: Sequence[tuple[str, str]]
 
 
 def run_crawls(settings: Settings, spiders: Sequence[tuple[str, dict[str, str]]]) -> int:
-    """Run the named spiders side by side in this process; return an exit status."""
+    """Run the named spiders side by side in this process; return an exit status (`newscrawl.state.runs`)."""
     from scrapy.crawler import AsyncCrawlerProcess
     from scrapy.spiderloader import get_spider_loader
+
+    from newscrawl.state import lock
+    from newscrawl.state.runs import SignalLog, outcome, uses_database
 
     loader = get_spider_loader(settings)
     unknown = [name for name, _ in spiders if name not in set(loader.list())]
     if unknown:
         print(f"newscrawl: unknown spider(s): {', '.join(unknown)}; see `newscrawl list`", file=sys.stderr)
         return EXIT_USAGE
-    process = AsyncCrawlerProcess(settings)
-    for name, kwargs in spiders:
-        process.crawl(name, **kwargs)
-    process.start()
-    return EXIT_FAILED if process.bootstrap_failed else EXIT_OK
+    db = settings.get("NEWSCRAWL_DB")
+    locking = uses_database(settings)
+    try:
+        if locking:
+            lock.acquire(db)
+    except lock.DatabaseLocked as exc:
+        print(f"newscrawl: {exc}; not starting (exit status {EXIT_LOCKED})", file=sys.stderr)
+        return EXIT_LOCKED
+    try:
+        process = AsyncCrawlerProcess(settings)
+        crawlers = []
+        for name, kwargs in spiders:
+            crawler = process.create_crawler(name)
+            crawlers.append(crawler)
+            process.crawl(crawler, **kwargs)
+        signal_log = SignalLog()
+        signal_log.install_when_running()
+        process.start()
+    finally:
+        if locking:
+            lock.release(db)
+    if process.bootstrap_failed:
+        return EXIT_FAILED
+    result = outcome(crawlers, signal_log.received)
+    for message in result.messages:
+        print(f"newscrawl: {message}", file=sys.stderr)
+    return result.status
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -70,8 +93,25 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         settings.set("NEWSCRAWL_REDIS_URL", args.redis, priority="cmdline")
     if settings.get("NEWSCRAWL_REDIS_URL") and not check_redis(settings.get("NEWSCRAWL_REDIS_URL")):
         return EXIT_FAILED
+    if args.refresh:
+        settings.set("NEWSCRAWL_REFRESH", True, priority="cmdline")
     spider_args = dict(args.arg)
-    return run_crawls(settings, [(name, spider_args) for name in args.spiders])
+    names = list(args.spiders)
+    if args.all == bool(names):
+        print("newscrawl: name the spiders to run, or --all (not both)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.all:
+        from scrapy.spiderloader import get_spider_loader
+
+        from newscrawl.state.runs import scheduled_spiders
+
+        names, skipped = scheduled_spiders(get_spider_loader(settings))
+        if skipped:
+            print(f"newscrawl: --all skips {', '.join(skipped)}: they need -a arguments", file=sys.stderr)
+        if not names:
+            print("newscrawl: no spider has entry URLs of its own; nothing to run", file=sys.stderr)
+            return EXIT_USAGE
+    return run_crawls(settings, [(name, spider_args) for name in names])
 
 
 def check_redis(url: str) -> bool:
@@ -253,7 +293,8 @@ def print_summary(store: Any, run_id: int | None = None) -> None:
         print(
             f"Run {run_id} ({run['spider']}): {run['finish_reason']}, {run['pages_fetched']} pages fetched, "
             f"{stats.get('newscrawl/articles/new', 0)} new, {stats.get('newscrawl/articles/updated', 0)} updated, "
-            f"{stats.get('newscrawl/articles/unchanged', 0)} unchanged, {run['articles_dropped']} dropped, "
+            f"{stats.get('newscrawl/articles/unchanged', 0)} unchanged, "
+            f"{run.get('articles_skipped', 0)} skipped (already stored), {run['articles_dropped']} dropped, "
             f"{run['errors']} errors"
         )
     print(f"{'site':<12}{'articles':>9}{'date':>8}{'authors':>9}{'source':>8}{'editor':>8}")
@@ -588,8 +629,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newscrawl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("crawl", help="run spiders and store what they find")
-    p.add_argument("spiders", nargs="+", metavar="SPIDER")
+    p = sub.add_parser(
+        "crawl",
+        help="run spiders and store what they find",
+        description="Run spiders and store what they find. Exit status: 0 ok, 1 failed, 2 usage, "
+        "3 a health rule broken, 75 the database is in use by another crawl, 128+N stopped by signal N.",
+    )
+    p.add_argument("spiders", nargs="*", metavar="SPIDER")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="every spider with entry URLs of its own (spiders that need -a arguments are skipped)",
+    )
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch stored articles again too (conditional GET where the site offers it)",
+    )
     p.add_argument("--db", help=f"SQLite file (default: $NEWSCRAWL_DB or {default_db_path()})")
     p.add_argument(
         "-a",

@@ -87,6 +87,7 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.StorePipeline": 400,
 }
 SPIDER_MIDDLEWARES = {
+    "newscrawl.middlewares.RevisitMiddleware": 100,
     "newscrawl.middlewares.PageArchiveMiddleware": 950,
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "newscrawl.middlewares.failures.DepthLimitMiddleware": 900,
@@ -94,6 +95,9 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.politeness.PolitenessMiddleware": 560,
     "newscrawl.middlewares.content.ContentTypeMiddleware": 570,
+    # Between redirects/decompression (600/590) and the checks of what a response is: a 304 has
+    # become the stored page before anything looks at its type.
+    "newscrawl.middlewares.ConditionalGetMiddleware": 585,
 }
 EXTENSIONS = {
     "newscrawl.extensions.CrawlRunRecorder": 100,
@@ -115,6 +119,35 @@ ADDONS = {
     # Switches the crawl to a Redis worker when NEWSCRAWL_REDIS_URL is set; a no-op otherwise.
     "newscrawl.distributed.RedisAddon": 10,
 }
+
+# -- crawl state: incremental, kill-safe runs (newscrawl.state) -------------------------------------
+# The frontier and the seen set live in the database; swap these two for another backend (Redis).
+SCHEDULER = "newscrawl.state.frontier.FrontierScheduler"
+DUPEFILTER_CLASS = "newscrawl.state.frontier.FrontierDupeFilter"
+NEWSCRAWL_FRONTIER_MEMORY = 2000
+"""Pending requests held in memory; the rest wait in the `frontier` table."""
+NEWSCRAWL_MAX_IN_FLIGHT = 6
+"""Requests handed to the engine and not finished yet (downloading, parsing, waiting for their commit),
+per spider, at most: a kill -9 costs at most this many pages fetched again, and downloads never run
+far ahead of processing. Raise it for distant, fast sites with more per-domain concurrency; 0 = no cap."""
+NEWSCRAWL_BATCH_SIZE = 200
+"""Writes per transaction at most (articles, pages, frontier rows)."""
+NEWSCRAWL_BATCH_DELAY = 0.02
+"""Seconds a write may wait for its batch to fill before it is committed anyway."""
+NEWSCRAWL_RESUME_MAX_AGE_HOURS = 72
+"""An unfinished crawl older than this is started afresh instead of resumed (0 = always resume)."""
+NEWSCRAWL_REFRESH = False
+"""Fetch stored articles again (`newscrawl crawl --refresh`); conditional GET where offered."""
+NEWSCRAWL_REVISIT_AFTER_HOURS = 0
+"""Age rule: fetch a stored article again once its last fetch is this old (0 = never)."""
+NEWSCRAWL_REVISIT_WITHIN_DAYS = 7
+"""…but only articles published within this many days (0 = any)."""
+NEWSCRAWL_MAX_ERROR_RATE = 0.2
+"""Health rule: a run whose share of failed pages is above this exits non-zero."""
+NEWSCRAWL_HEALTH_HISTORY = 5
+"""Health rule: how many earlier completed runs tell what a site usually yields."""
+NEWSCRAWL_HEALTH_MIN_HISTORY = 3
+"""Health rule: "yields no articles" is judged once a spider has this many earlier completed runs."""
 
 # -- output ---------------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"

@@ -213,8 +213,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
             run(db, hnfz, "hnfz"),
             run(db, voc, "voc", f"NEWSCRAWL_URL_RULES={rule}"),
             run(db, fzzb, "fzzb"),
-            # The next scheduled run: everything seen, nothing moves.
-            run(db, fzzb, "fzzb"),
+            # The next scheduled run, told to fetch stored pages again (without --refresh they are
+            # skipped): everything seen, nothing moves.
+            run(db, fzzb, "fzzb", "NEWSCRAWL_REFRESH=True"),
         ]
         yield Crawled(db, {"fzzb": fzzb.base_url, "voc": voc.base_url, "hnfz": hnfz.base_url}, runs)
 

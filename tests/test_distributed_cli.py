@@ -29,7 +29,8 @@ def applied(overrides: list[tuple[str, str]]) -> Settings:
 
 def test_without_a_redis_url_nothing_changes() -> None:
     settings = applied([])
-    assert settings["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
+    assert settings["SCHEDULER"] == "newscrawl.state.frontier.FrontierScheduler"
+    assert settings["DUPEFILTER_CLASS"] == "newscrawl.state.frontier.FrontierDupeFilter"
     assert "newscrawl.pipelines.StorePipeline" in settings.getdict("ITEM_PIPELINES")
     assert settings.getdict("EXTENSIONS")["newscrawl.extensions.CrawlRunRecorder"] == 100
 

@@ -142,7 +142,8 @@ def test_a_worker_stopped_with_ctrl_c_hands_its_work_to_the_next(redis_url: str,
             tmp_path / "worker-a.log"
         )
         first.send_signal(signal.SIGINT)
-        assert finish(first, tmp_path / "worker-a.log") == 0, log_tail(tmp_path / "worker-a.log")
+        # 130: stopped by Ctrl-C (128 + SIGINT), as `newscrawl crawl` reports an interrupted run.
+        assert finish(first, tmp_path / "worker-a.log") == 130, log_tail(tmp_path / "worker-a.log")
         assert articles_fetched(server, "worker-a") < articles, (
             "worker-a finished the crawl before it was stopped"
         )

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from newscrawl.middlewares.archive import PageArchiveMiddleware
+from newscrawl.middlewares.revisit import ConditionalGetMiddleware, RevisitMiddleware
 
-__all__ = ["PageArchiveMiddleware"]
+__all__ = ["ConditionalGetMiddleware", "PageArchiveMiddleware", "RevisitMiddleware"]

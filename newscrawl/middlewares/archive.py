@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from newscrawl.extensions import CrawlSession
-from newscrawl.store import CST
+from newscrawl.middlewares.revisit import NOT_MODIFIED_KEY
+from newscrawl.store import CST, Store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -45,17 +47,24 @@ class PageArchiveMiddleware:
         yield from result
 
     def _archive(self, response: Response) -> None:
+        if response.meta.get(NOT_MODIFIED_KEY):
+            return  # the server said 304: the stored copy is this very page
         session = CrawlSession.of(self.crawler)
         headers = {
             k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()
         }
-        session.store.save_page(
-            response.url,
-            status=response.status,
-            headers=headers,
-            body=response.body,
-            fetched_at=datetime.now(CST).isoformat(timespec="seconds"),
-            run_id=session.run_id,
+        # Queued on the session's writer, ahead of the page's article: they commit in that order.
+        session.writer.submit(
+            partial(
+                Store.write_page,
+                url=response.url,
+                status=response.status,
+                headers=headers,
+                body=response.body,
+                fetched_at=datetime.now(CST).isoformat(timespec="seconds"),
+                run_id=session.run_id,
+            ),
+            label=f"page {response.url}",
         )
         if self.crawler.stats:
             self.crawler.stats.inc_value("newscrawl/pages/archived")

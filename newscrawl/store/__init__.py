@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from newscrawl.items import ARTICLE_FIELDS, Article
+from newscrawl.store.history import keep_version, read_page
 from newscrawl.store.schema import MIGRATIONS
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Store:
         conn.execute("PRAGMA busy_timeout=30000")
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        self._columns: list[str] | None = None
         self.migrate()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -146,38 +148,53 @@ class Store:
 
         Returns `new`, `updated` (title or body changed) or `unchanged`.
         """
+        with self.transaction():
+            return self.write_article(article, run_id)
+
+    def write_article(self, article: Article, run_id: int | None = None) -> str:
+        """`save_article` inside a transaction the caller holds (the crawl's batched writes).
+
+        When the text changed, the row it replaces is kept in `article_versions` first.
+        """
         key = article.canonical_url or article.url
         row = article_to_row(article)
         row["canonical_url"] = key
         row["last_run_id"] = run_id
         row["stored_at"] = now_iso()
-        # A page that answers again is no longer gone (migration 31's marks).
-        row["gone_at"] = row["gone_status"] = None
-        with self.transaction():
-            old = self.conn.execute(
-                "SELECT title, body, first_run_id FROM articles WHERE canonical_url = ?", (key,)
-            ).fetchone()
-            if old is None:
-                outcome = "new"
-                row["first_run_id"] = run_id
-            else:
-                outcome = "unchanged" if (old[0], old[1]) == (article.title, article.body) else "updated"
-                row["first_run_id"] = old[2]
-            columns = list(row)
-            # An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and that delete
-            # cascades to the rows that reference it (the article's URL aliases).
-            self.conn.execute(
-                f"INSERT INTO articles ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT(canonical_url) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in columns if c != "canonical_url"),
-                [row[c] for c in columns],
-            )
-            self.conn.execute("DELETE FROM related_links WHERE article_url = ?", (key,))
-            self.conn.executemany(
-                "INSERT INTO related_links (article_url, position, title, url) VALUES (?, ?, ?, ?)",
-                [(key, i, link.title, link.url) for i, link in enumerate(article.related)],
-            )
+        old = self.conn.execute(
+            "SELECT title, body, first_run_id FROM articles WHERE canonical_url = ?", (key,)
+        ).fetchone()
+        if old is None:
+            outcome = "new"
+            row["first_run_id"] = run_id
+        else:
+            outcome = "unchanged" if (old[0], old[1]) == (article.title, article.body) else "updated"
+            row["first_run_id"] = old[2]
+            if outcome == "updated":
+                keep_version(self.conn, key, superseded_by_run_id=run_id, at=row["stored_at"])
+        columns = list(row)
+        # An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and with foreign
+        # keys on that delete cascades to the rows that point at the article (versions, aliases).
+        # Every column is set, those this row does not name to their defaults (`excluded` holds
+        # them), so the stored row is the new article and nothing of the old one, as with REPLACE.
+        self.conn.execute(
+            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            f" ON CONFLICT(canonical_url) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in self._article_columns() if c != "canonical_url"),
+            [row[c] for c in columns],
+        )
+        self.conn.execute("DELETE FROM related_links WHERE article_url = ?", (key,))
+        self.conn.executemany(
+            "INSERT INTO related_links (article_url, position, title, url) VALUES (?, ?, ?, ?)",
+            [(key, i, link.title, link.url) for i, link in enumerate(article.related)],
+        )
         return outcome
+
+    def _article_columns(self) -> list[str]:
+        """Every column of `articles`, including those other migrations added."""
+        if self._columns is None:
+            self._columns = [str(r[1]) for r in self.conn.execute("PRAGMA table_info(articles)")]
+        return self._columns
 
     def get_article(self, canonical_url: str) -> Article | None:
         rows = list(self.db.query("SELECT * FROM articles WHERE canonical_url = ?", [canonical_url]))
@@ -226,27 +243,30 @@ class Store:
     ) -> None:
         """Keep the raw bytes of a fetched page (zlib-compressed) for later re-extraction."""
         with self.transaction():
-            self.conn.execute(
-                "INSERT OR REPLACE INTO pages (url, status, headers, body, compression, fetched_at, run_id)"
-                " VALUES (?, ?, ?, ?, 'zlib', ?, ?)",
-                (url, status, _dumps(dict(headers)), zlib.compress(body, 6), fetched_at, run_id),
+            self.write_page(
+                url, status=status, headers=headers, body=body, fetched_at=fetched_at, run_id=run_id
             )
+
+    def write_page(
+        self,
+        url: str,
+        *,
+        status: int,
+        headers: Mapping[str, Any],
+        body: bytes,
+        fetched_at: str,
+        run_id: int | None = None,
+    ) -> None:
+        """`save_page` inside a transaction the caller holds."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO pages (url, status, headers, body, compression, fetched_at, run_id)"
+            " VALUES (?, ?, ?, ?, 'zlib', ?, ?)",
+            (url, status, _dumps(dict(headers)), zlib.compress(body, 6), fetched_at, run_id),
+        )
 
     def load_page(self, url: str) -> dict[str, Any] | None:
         """A stored page with its body decompressed, or None."""
-        row = self.conn.execute(
-            "SELECT url, status, headers, body, fetched_at, run_id FROM pages WHERE url = ?", (url,)
-        ).fetchone()
-        if row is None:
-            return None
-        return {
-            "url": row[0],
-            "status": row[1],
-            "headers": json.loads(row[2]),
-            "body": zlib.decompress(row[3]),
-            "fetched_at": row[4],
-            "run_id": row[5],
-        }
+        return read_page(self.conn, url)
 
 
 class _Transaction:

@@ -207,6 +207,83 @@ def _v11_story_index(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v20_crawl_state(conn: sqlite3.Connection) -> None:
+    # Crawl state (newscrawl.state): jobs, the persistent frontier and seen set, per-run outcome
+    # counters, and the earlier versions of articles whose text changed.
+    run_script(
+        conn,
+        """
+        ALTER TABLE crawl_runs ADD COLUMN job_id INTEGER;
+        ALTER TABLE crawl_runs ADD COLUMN articles_new INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_runs ADD COLUMN articles_updated INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_runs ADD COLUMN articles_unchanged INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_runs ADD COLUMN articles_skipped INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_runs ADD COLUMN pages_failed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_runs ADD COLUMN health TEXT;
+        CREATE INDEX crawl_runs_spider ON crawl_runs(spider, id);
+        CREATE TABLE crawl_jobs (
+            id INTEGER PRIMARY KEY,
+            job_key TEXT NOT NULL,
+            spider TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            first_run_id INTEGER REFERENCES crawl_runs(id),
+            finished_at TEXT,
+            finish_reason TEXT
+        );
+        CREATE UNIQUE INDEX crawl_jobs_open ON crawl_jobs(job_key) WHERE finished_at IS NULL;
+        CREATE TABLE frontier (
+            job_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            depth INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            request BLOB NOT NULL,
+            run_id INTEGER,
+            PRIMARY KEY (job_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX frontier_next ON frontier(job_id, priority DESC, seq);
+        CREATE TABLE frontier_seen (
+            job_id INTEGER NOT NULL,
+            fingerprint INTEGER NOT NULL,
+            PRIMARY KEY (job_id, fingerprint)
+        ) WITHOUT ROWID;
+        CREATE INDEX articles_url ON articles(url);
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            canonical_url TEXT NOT NULL REFERENCES articles(canonical_url) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            published_at TEXT,
+            fetched_at TEXT,
+            stored_at TEXT NOT NULL,
+            superseded_at TEXT NOT NULL,
+            superseded_by_run_id INTEGER REFERENCES crawl_runs(id),
+            record TEXT NOT NULL,
+            UNIQUE (canonical_url, version)
+        );
+        """,
+    )
+
+
+def _v21_listing_cache(conn: sqlite3.Connection) -> None:
+    # The last copy of each listing page that came with validators, so a `304 Not Modified`
+    # answer can be parsed like the page it stands for.
+    run_script(
+        conn,
+        """
+        CREATE TABLE listing_cache (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            headers TEXT NOT NULL,
+            body BLOB NOT NULL,
+            fetched_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 def _v30_fetch_errors(conn: sqlite3.Connection) -> None:
     # One row per failed or refused fetch, so a user can see after the fact what a run could not
     # get and why; `kind` is a small vocabulary (see newscrawl.store.errors.KINDS), `status` the
@@ -249,6 +326,8 @@ MIGRATIONS: list[Migration] = [
     Migration(
         11, "near-duplicate index: MinHash bands, indexed copies, stories' reference copies", _v11_story_index
     ),
+    Migration(20, "crawl state: jobs, frontier, seen set, run counters, article versions", _v20_crawl_state),
+    Migration(21, "listing pages kept for conditional GET", _v21_listing_cache),
     Migration(30, "fetch_errors: every failed or refused fetch of a run", _v30_fetch_errors),
     Migration(31, "articles.gone_at / gone_status: pages that answered 404 or 410", _v31_gone_articles),
     Migration(

@@ -1,0 +1,257 @@
+"""What the store remembers between runs: earlier versions of articles, which article URLs are
+already stored (the revisit policy asks), the validators of stored pages (conditional GET), and the
+per-run outcome counters of `crawl_runs` that the health rules read.
+
+Plain sqlite3 over the connection of a `Store`; every write here runs inside a transaction the caller
+holds (the crawl's batched writes), never one of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newscrawl.items import Article
+    from newscrawl.store import Store
+
+OUTCOMES = ("new", "updated", "unchanged")
+"""What storing an article can come to (`Store.write_article`); each has a `crawl_runs` counter."""
+
+
+def keep_version(
+    conn: sqlite3.Connection, canonical_url: str, *, superseded_by_run_id: int | None, at: str
+) -> None:
+    """Copy the current row of an article into `article_versions` before it is overwritten."""
+    conn_row = conn.execute("SELECT * FROM articles WHERE canonical_url = ?", (canonical_url,))
+    names = [d[0] for d in conn_row.description]
+    values = conn_row.fetchone()
+    if values is None:
+        return
+    record = dict(zip(names, values, strict=True))
+    (latest,) = conn.execute(
+        "SELECT COALESCE(MAX(version), 0) FROM article_versions WHERE canonical_url = ?", (canonical_url,)
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO article_versions (canonical_url, version, title, body, published_at, fetched_at,"
+        " stored_at, superseded_at, superseded_by_run_id, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            canonical_url,
+            int(latest) + 1,
+            record["title"],
+            record["body"],
+            record.get("published_at"),
+            record.get("fetched_at"),
+            record["stored_at"],
+            at,
+            superseded_by_run_id,
+            json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+        ),
+    )
+
+
+def record_article(store: Store, article: Article, run_id: int | None) -> str:
+    """Store an article and count the outcome on its run, in the caller's transaction."""
+    outcome = store.write_article(article, run_id)
+    if run_id is not None:
+        # The column name comes from OUTCOMES, never from input.
+        store.conn.execute(
+            f"UPDATE crawl_runs SET articles_{outcome} = articles_{outcome} + 1 WHERE id = ?", (run_id,)
+        )
+    return outcome
+
+
+# -- already stored? ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """The facts about a stored article that decide whether to fetch its page again."""
+
+    canonical_url: str
+    fetched_at: str | None
+    """When its page was last fetched (ISO 8601 with offset)."""
+    published_at: str | None
+    last_run_id: int | None
+
+
+def find_stored(conn: sqlite3.Connection, url: str) -> StoredArticle | None:
+    """The stored article a URL leads to: as its canonical URL, its fetched URL, or a known alias.
+
+    Each branch is an index lookup (primary key, `articles_url`, `article_aliases` primary key).
+    """
+    row = conn.execute(
+        """
+        SELECT canonical_url, fetched_at, published_at, last_run_id FROM articles WHERE canonical_url = ?1
+        UNION ALL
+        SELECT canonical_url, fetched_at, published_at, last_run_id FROM articles WHERE url = ?1
+        UNION ALL
+        SELECT a.canonical_url, a.fetched_at, a.published_at, a.last_run_id
+        FROM article_aliases AS al JOIN articles AS a ON a.canonical_url = al.canonical_url
+        WHERE al.alias_url = ?1
+        LIMIT 1
+        """,
+        (url,),
+    ).fetchone()
+    return StoredArticle(*row) if row else None
+
+
+def page_validators(conn: sqlite3.Connection, url: str) -> tuple[str | None, str | None]:
+    """(ETag, Last-Modified) the server sent with the stored copy of a page, when there is one."""
+    row = conn.execute("SELECT headers FROM pages WHERE url = ? AND status = 200", (url,)).fetchone()
+    if row is None:
+        return None, None
+    headers = {k.lower(): v for k, v in json.loads(row[0]).items()}
+
+    def first(name: str) -> str | None:
+        value = headers.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return str(value) if value else None
+
+    return first("etag"), first("last-modified")
+
+
+def listing_validators(conn: sqlite3.Connection, url: str) -> tuple[str | None, str | None]:
+    """(ETag, Last-Modified) of the cached copy of a listing page, when there is one."""
+    row = conn.execute("SELECT etag, last_modified FROM listing_cache WHERE url = ?", (url,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def read_listing(conn: sqlite3.Connection, url: str) -> dict[str, Any] | None:
+    """The cached copy of a listing page (headers, body decompressed), or None."""
+    row = conn.execute("SELECT headers, body FROM listing_cache WHERE url = ?", (url,)).fetchone()
+    if row is None:
+        return None
+    return {"headers": json.loads(row[0]), "body": zlib.decompress(row[1])}
+
+
+def write_listing(
+    conn: sqlite3.Connection,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    headers: Mapping[str, Any],
+    body: bytes,
+    fetched_at: str,
+) -> None:
+    """Keep the latest copy of a listing page that came with validators."""
+    conn.execute(
+        "INSERT OR REPLACE INTO listing_cache (url, etag, last_modified, headers, body, fetched_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            url,
+            etag,
+            last_modified,
+            json.dumps(dict(headers), ensure_ascii=False, separators=(",", ":")),
+            zlib.compress(body, 6),
+            fetched_at,
+        ),
+    )
+
+
+def read_page(conn: sqlite3.Connection, url: str) -> dict[str, Any] | None:
+    """A stored page with its body decompressed, or None."""
+    row = conn.execute(
+        "SELECT url, status, headers, body, fetched_at, run_id FROM pages WHERE url = ?", (url,)
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "url": row[0],
+        "status": row[1],
+        "headers": json.loads(row[2]),
+        "body": zlib.decompress(row[3]),
+        "fetched_at": row[4],
+        "run_id": row[5],
+    }
+
+
+# -- crawl runs -----------------------------------------------------------------------------------
+
+
+def update_run_progress(conn: sqlite3.Connection, run_id: int, counters: Mapping[str, int]) -> None:
+    """Set the live counters of a running run (pages fetched, skipped, failed), so a run that gets
+    killed still shows how far it came."""
+    allowed = {"pages_fetched", "articles_skipped", "pages_failed", "job_id"}
+    names = [n for n in counters if n in allowed]
+    if not names:
+        return
+    conn.execute(
+        f"UPDATE crawl_runs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+        [*(int(counters[n]) for n in names), run_id],
+    )
+
+
+def mark_dead_runs(conn: sqlite3.Connection, spider: str, *, keep: Iterable[int]) -> int:
+    """Close the rows of runs of `spider` that never finished (the process was killed).
+
+    Only call this while holding the database lock: then no other process is running them. Runs in
+    `keep` belong to this process. Returns how many were marked.
+    """
+    keep_ids = sorted(set(keep))
+    marks = ",".join("?" for _ in keep_ids) or "NULL"
+    cur = conn.execute(
+        f"UPDATE crawl_runs SET finish_reason = 'killed' WHERE spider = ? AND finished_at IS NULL"
+        f" AND finish_reason IS NULL AND id NOT IN ({marks})",
+        [spider, *keep_ids],
+    )
+    return cur.rowcount
+
+
+def set_run_health(conn: sqlite3.Connection, run_id: int, health: str | None) -> None:
+    conn.execute("UPDATE crawl_runs SET health = ? WHERE id = ?", (health, run_id))
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """The outcome counters of one run, as the health rules see them."""
+
+    run_id: int
+    spider: str
+    finish_reason: str | None
+    new: int
+    updated: int
+    unchanged: int
+    skipped: int
+    pages_fetched: int
+    failed: int
+
+    @property
+    def articles_seen(self) -> int:
+        """Articles the run found at all: stored, re-checked, or skipped because already stored."""
+        return self.new + self.updated + self.unchanged + self.skipped
+
+
+_RUN_COUNTS = (
+    "SELECT id, spider, finish_reason, articles_new, articles_updated, articles_unchanged,"
+    " articles_skipped, pages_fetched, pages_failed FROM crawl_runs"
+)
+
+
+def run_counts(conn: sqlite3.Connection, run_id: int) -> RunCounts | None:
+    row = conn.execute(_RUN_COUNTS + " WHERE id = ?", (run_id,)).fetchone()
+    return RunCounts(*row) if row else None
+
+
+def earlier_runs(conn: sqlite3.Connection, spider: str, before_run_id: int, limit: int) -> list[RunCounts]:
+    """The last `limit` completed runs of a spider before a given run, newest first.
+
+    Only runs that ran to the end count: a killed or interrupted run says nothing about the site.
+    """
+    rows = conn.execute(
+        _RUN_COUNTS + " WHERE spider = ? AND id < ? AND finish_reason = 'finished' ORDER BY id DESC LIMIT ?",
+        (spider, before_run_id, limit),
+    ).fetchall()
+    return [RunCounts(*r) for r in rows]
+
+
+def stored_in_runs(conn: sqlite3.Connection, url: str, run_ids: Iterable[int]) -> bool:
+    """Whether the article a URL leads to was stored by one of these runs."""
+    stored = find_stored(conn, url)
+    return stored is not None and stored.last_run_id in set(run_ids)
