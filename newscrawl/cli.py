@@ -623,6 +623,19 @@ def cmd_stats(args: argparse.Namespace) -> int:
 # -- entry point -----------------------------------------------------------------------------------
 
 
+def add_setting_option(p: argparse.ArgumentParser) -> None:
+    """`-s NAME=VALUE`, repeatable: a Scrapy or newscrawl setting for this command."""
+    p.add_argument(
+        "-s",
+        dest="set",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="NAME=VALUE",
+        help="Scrapy setting",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from newscrawl.paths import default_db_path
 
@@ -656,15 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="spider argument",
     )
-    p.add_argument(
-        "-s",
-        dest="set",
-        action="append",
-        type=_key_value,
-        default=[],
-        metavar="NAME=VALUE",
-        help="Scrapy setting",
-    )
+    add_setting_option(p)
     p.add_argument(
         "--redis",
         metavar="URL",
@@ -685,15 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop once no worker is registered and no record is waiting for this long "
         "(default: run until interrupted)",
     )
-    p.add_argument(
-        "-s",
-        dest="set",
-        action="append",
-        type=_key_value,
-        default=[],
-        metavar="NAME=VALUE",
-        help="Scrapy setting",
-    )
+    add_setting_option(p)
     p.set_defaults(func=cmd_store_worker)
 
     p = sub.add_parser("extract", help="extract articles from saved pages and print them as JSON lines")
@@ -754,7 +751,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="keep the checked articles in this SQLite file (default: a scratch file)")
     p.add_argument("--json", action="store_true", help="one JSON report per site")
     p.add_argument("--loglevel", default="WARNING")
-    p.add_argument("-s", dest="set", action="append", type=_key_value, default=[], metavar="NAME=VALUE")
+    add_setting_option(p)
     p.set_defaults(func=cmd_check_sites)
 
     p = sub.add_parser("savefixture", help="record a live page (bytes, URL, headers, fetch time) for a test")
@@ -764,7 +761,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--name", help="file name without extension (default: from the URL)")
     p.add_argument("--loglevel", default="WARNING")
-    p.add_argument("-s", dest="set", action="append", type=_key_value, default=[], metavar="NAME=VALUE")
+    add_setting_option(p)
     p.set_defaults(func=cmd_savefixture)
     db_help = f"SQLite file (default: $NEWSCRAWL_DB or {default_db_path()})"
 
