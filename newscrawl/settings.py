@@ -130,6 +130,9 @@ NEWSCRAWL_MAX_IN_FLIGHT = 6
 """Requests handed to the engine and not finished yet (downloading, parsing, waiting for their commit),
 per spider, at most: a kill -9 costs at most this many pages fetched again, and downloads never run
 far ahead of processing. Raise it for distant, fast sites with more per-domain concurrency; 0 = no cap."""
+NEWSCRAWL_EXTRACT_WORKERS = -1
+"""Worker processes that extract article pages off the reactor thread (newscrawl.workers): -1 = one
+per CPU but one, at most 4; 0 = extract on the reactor thread."""
 NEWSCRAWL_BATCH_SIZE = 200
 """Writes per transaction at most (articles, pages, frontier rows)."""
 NEWSCRAWL_BATCH_DELAY = 0.02
