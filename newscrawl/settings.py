@@ -27,6 +27,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CONCURRENT_ITEMS = 16
+"""Outputs of one response processed in parallel. Scrapy's 100 starts 100 asyncio tasks for every
+response, and a newscrawl page gives one article and a few links (a listing page some dozens)."""
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"

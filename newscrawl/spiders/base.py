@@ -123,12 +123,20 @@ class NewsSpider(scrapy.Spider):
 
     def pagination_links(self, response: TextResponse) -> list[str]:
         """Links from a listing page to its next page(s)."""
+        # On the lxml tree itself: a listing page holds hundreds of anchors, and a Selector per
+        # anchor (and per anchor's text) cost more than the rest of the listing's parsing.
         found: list[str] = []
-        for anchor in response.css("a[href]"):
-            href = anchor.attrib.get("href", "")
+        for anchor in response.selector.root.iter("a"):
+            href = anchor.get("href")
+            if href is None:
+                continue
             if not href or href.startswith(("javascript:", "#")):
                 continue
-            text = " ".join(anchor.css("::text").getall()).strip()
+            if not isinstance(anchor.tag, str):
+                continue
+            text = " ".join(anchor.xpath("descendant-or-self::text()")).strip()
+            if not NEXT_PAGE_TEXT.match(text) and self._pagination_re is None:
+                continue
             url = response.urljoin(href)
             is_next = NEXT_PAGE_TEXT.match(text) or (self._pagination_re and self._pagination_re.search(url))
             if is_next and url != response.url and self.is_allowed(url) and url not in found:
