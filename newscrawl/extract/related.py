@@ -77,13 +77,13 @@ def anchors_in(
 
 def _headers(root: HtmlElement) -> Iterator[tuple[HtmlElement, bool]]:
     """Each text node reading as a related-links header, in document order: (the element whose
-    text or tail it is, whether it is the tail). One walk; the regex fails on the first characters
-    of nearly every other text."""
+    text or tail it is, whether it is the tail). One walk over the tree."""
     for event, el in etree.iterwalk(root, events=("start", "end")):
         text = (
             el.text if event == "start" and isinstance(el.tag, str) else el.tail if event == "end" else None
         )
-        if text and HEADER.match(text) and any(word in text for word in WORDS):
+        # The words first: HEADER backtracks over long runs of whitespace.
+        if text and any(word in text for word in WORDS) and HEADER.match(text):
             yield el, event == "end"
 
 
