@@ -135,7 +135,8 @@ per spider, at most: a kill -9 costs at most this many pages fetched again, and 
 far ahead of processing. Raise it for distant, fast sites with more per-domain concurrency; 0 = no cap."""
 NEWSCRAWL_EXTRACT_WORKERS = -1
 """Worker processes that extract article pages off the reactor thread (newscrawl.workers): -1 = one
-per CPU but one, at most 4; 0 = extract on the reactor thread."""
+per CPU but one, at most 4, when run by the newscrawl or scrapy command (a script of your own: set a
+number, and guard the crawl with `if __name__ == "__main__":`); 0 = extract on the reactor thread."""
 NEWSCRAWL_BATCH_SIZE = 200
 """Writes per transaction at most (articles, pages, frontier rows)."""
 NEWSCRAWL_BATCH_DELAY = 0.02

@@ -9,6 +9,10 @@ second core does the extracting.
 
     NEWSCRAWL_EXTRACT_WORKERS = -1   # one fewer than the CPUs (at most 4); 0: extract on the reactor thread
 
+-1 applies to crawls run by the `newscrawl` or `scrapy` command (or `python -m …`); a script of your
+own extracts on the reactor thread unless it sets a number (and guards its crawl with
+`if __name__ == "__main__":`, since each worker imports the main script).
+
 What does not change: the spider callback still yields the article only once it is extracted, so
 the items, the page archive, the store's commit order and the frontier's "done" mark (which waits
 for the callback and its items) keep their order and their kill -9 guarantees. Workers are started
@@ -97,6 +101,11 @@ class ExtractionPool:
         pool: ExtractionPool | None = getattr(crawler, "_newscrawl_extraction_pool", None)
         if pool is None:
             workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS", 0)
+            if workers < 0 and not _main_is_guarded():
+                # A spawned worker imports the parent's main script; a script that starts a crawl
+                # at module level would start it again there. Set the number to vouch for yours.
+                logger.info("Extracting on the reactor thread: run by a script, not a command")
+                workers = 0
             pool = cls(auto_workers() if workers < 0 else workers)
             if pool.workers and not _asyncio_reactor():
                 logger.info("Extracting on the reactor thread: worker processes need the asyncio reactor")
@@ -152,6 +161,18 @@ class ExtractionPool:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _main_is_guarded() -> bool:
+    """Whether a spawned process can import this process's main module without running it again:
+    `python -m pkg` (multiprocessing skips `pkg.__main__`) or the `newscrawl` and `scrapy` commands,
+    whose scripts guard their entry point."""
+    main = sys.modules.get("__main__")
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if spec_name.endswith(".__main__"):
+        return True
+    path = getattr(main, "__file__", None)
+    return path is not None and os.path.basename(path).removesuffix(".exe") in ("newscrawl", "scrapy")
 
 
 def _asyncio_reactor() -> bool:

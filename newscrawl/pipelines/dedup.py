@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from newscrawl.dedup import (
     DEFAULT_THRESHOLD,
@@ -102,7 +103,7 @@ class DedupPipeline:
                 counters.append(("newscrawl/dedup/indexed_stored", caught_up))
         return self._index
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
         if not isinstance(item, Article):
             return item
         rules = self.rules  # read here: the writer thread does not touch the spider
@@ -112,9 +113,10 @@ class DedupPipeline:
             # here, in a transaction of our own on the writer's connection.
             with writer.store.transaction():
                 decision = self.decide(item, rules, writer.store)
-            return self.apply(item, decision)
-        decided = writer.submit_and_get(partial(self.decide, item, rules), label=f"dedup {item.url}")
-        return decided.addCallback(lambda decision: self.apply(item, decision))
+        else:
+            decided = writer.submit_and_get(partial(self.decide, item, rules), label=f"dedup {item.url}")
+            decision = await maybe_deferred_to_future(decided)
+        return self.apply(item, decision)
 
     def apply(self, item: Article, decision: Decision) -> Article:
         """Count what was decided; drop the article or give it its URL and story (reactor thread)."""
