@@ -27,6 +27,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CONCURRENT_ITEMS = 16
+"""Outputs of one response processed in parallel. Scrapy's 100 starts 100 asyncio tasks for every
+response, and a newscrawl page gives one article and a few links (a listing page some dozens)."""
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"
@@ -130,6 +133,10 @@ NEWSCRAWL_MAX_IN_FLIGHT = 6
 """Requests handed to the engine and not finished yet (downloading, parsing, waiting for their commit),
 per spider, at most: a kill -9 costs at most this many pages fetched again, and downloads never run
 far ahead of processing. Raise it for distant, fast sites with more per-domain concurrency; 0 = no cap."""
+NEWSCRAWL_EXTRACT_WORKERS = -1
+"""Worker processes that extract article pages off the reactor thread (newscrawl.workers): -1 = one
+per CPU but one, at most 4, when run by the newscrawl or scrapy command (a script of your own: set a
+number, and guard the crawl with `if __name__ == "__main__":`); 0 = extract on the reactor thread."""
 NEWSCRAWL_BATCH_SIZE = 200
 """Writes per transaction at most (articles, pages, frontier rows)."""
 NEWSCRAWL_BATCH_DELAY = 0.02

@@ -3,6 +3,7 @@ these rules; test_dedup_crawl.py runs the whole crawl)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,11 @@ def pipeline_for(db: Path, spider: type = DemoSpider, **settings: Any) -> tuple[
     return DedupPipeline.from_crawler(crawler), crawler
 
 
+def process(pipeline: DedupPipeline, item: Article) -> object:
+    """The pipeline's step for one article; with no reactor it decides inline, awaiting nothing."""
+    return asyncio.run(pipeline.process_item(item))
+
+
 def store(crawler: Any, item: Article) -> None:
     """What the store pipeline and the engine do next: save, then send item_scraped."""
     CrawlSession.of(crawler).store.save_article(item)
@@ -46,12 +52,12 @@ def test_a_canonical_url_seen_earlier_in_the_run_is_dropped_and_its_url_kept(db_
     first = Article(
         url="http://127.0.0.1/a.html?from=list", canonical_url="http://127.0.0.1/a.html", title="t", body=BODY
     )
-    stored = pipeline.process_item(first)
+    stored = process(pipeline, first)
     assert isinstance(stored, Article) and stored.canonical_url == "http://127.0.0.1/a.html"
     assert stored.story_id is not None and stored.story_similarity == 1.0 and stored.text_fingerprint
     pipeline.item_scraped(item=stored)
     with pytest.raises(DropItem, match="duplicate_url"):
-        pipeline.process_item(Article(url="http://127.0.0.1/a.html?spm=2", title="t", body=BODY))
+        process(pipeline, Article(url="http://127.0.0.1/a.html?spm=2", title="t", body=BODY))
     assert crawler.stats.get_value("newscrawl/dropped/duplicate_url") == 1
     CrawlSession.of(crawler).store.close()
 
@@ -63,7 +69,7 @@ def test_threshold_setting_is_checked(db_path: Path) -> None:
 
 def test_a_spiders_url_rules_apply(db_path: Path) -> None:
     pipeline, crawler = pipeline_for(db_path, RuleSpider)
-    item = pipeline.process_item(Article(url="http://127.0.0.1/m/a.html", title="t", body=BODY))
+    item = process(pipeline, Article(url="http://127.0.0.1/m/a.html", title="t", body=BODY))
     assert isinstance(item, Article) and item.canonical_url == "http://127.0.0.1/a.html"
     store(crawler, item)
     rows = query(db_path, "SELECT alias_url, canonical_url FROM article_aliases")
@@ -74,7 +80,7 @@ def test_a_spiders_url_rules_apply(db_path: Path) -> None:
 def test_a_canonical_url_shared_by_different_articles_is_not_believed(db_path: Path) -> None:
     """A CMS that stamps one article's URL on every page must not merge them into one row."""
     pipeline, crawler = pipeline_for(db_path)
-    a = pipeline.process_item(Article(url="http://127.0.0.1/1.html", title="一", body=BODY))
+    a = process(pipeline, Article(url="http://127.0.0.1/1.html", title="一", body=BODY))
     assert isinstance(a, Article)
     store(crawler, a)
     other = Article(
@@ -83,7 +89,7 @@ def test_a_canonical_url_shared_by_different_articles_is_not_believed(db_path: P
         title="二",
         body="县检察院督促整治城区黑臭水体，经过半年治理，三条河道水质明显好转，周边居民拍手称快。\n检察官表示，将持续跟进监督。",
     )
-    b = pipeline.process_item(other)
+    b = process(pipeline, other)
     assert isinstance(b, Article) and b.canonical_url == "http://127.0.0.1/2.html"
     assert crawler.stats.get_value("newscrawl/dedup/canonical_ignored/declared-other-text") == 1
     CrawlSession.of(crawler).store.close()

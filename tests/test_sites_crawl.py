@@ -7,8 +7,11 @@ the home redirects to the issue's first page, the pages (版面) link each other
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from scrapy.http import HtmlResponse
 
@@ -16,6 +19,11 @@ from newscrawl.items import Article
 from tests.conftest import crawl, query
 from tests.loopback_web import LoopbackWeb
 from tests.sitekit import article_html, make_spider
+
+
+async def collect(outputs: AsyncIterator[Any]) -> list[Any]:
+    return [output async for output in outputs]
+
 
 EPAPER = "https://epaper.voc.com.cn"
 ISSUE = f"{EPAPER}/fzzb/html/2024-06/18"
@@ -93,7 +101,9 @@ def test_chinacourt_hints_pick_the_title_date_and_body_of_its_template() -> None
     response = HtmlResponse(
         url=url, body=CHINACOURT_ARTICLE.encode(), encoding="utf-8", request=spider.article_request(url, 0)
     )
-    [article] = [item for item in spider.parse_article(response) if isinstance(item, Article)]
+    [article] = [
+        item for item in asyncio.run(collect(spider.parse_article(response))) if isinstance(item, Article)
+    ]
     assert article.title == "法官走进社区讲解民法典婚姻家庭编"
     assert article.published_at == "2024-06-18T09:26:05+08:00"
     assert article.body.startswith("6月17日，某区人民法院的法官走进社区")

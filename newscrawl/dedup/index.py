@@ -153,6 +153,9 @@ class StoryIndex:
         self.layout = layout
         self.min_chars = min_chars
         self._memo: dict[str, U64 | None] = {}
+        self._placed: dict[str, list[tuple[str, int]]] = {}
+        """fingerprint -> (canonical URL, story) of the copies this index placed: a copy whose row is
+        not stored yet (its write queued behind this one) is still a copy another URL duplicates."""
         with store.transaction():
             built_with = self.tables.meta("layout")
             if built_with is None and not self.tables.has_docs():
@@ -278,6 +281,8 @@ class StoryIndex:
             if stored:
                 self.tables.set_article_dedup(url, fingerprint, story_id, similarity)
         outcome = JOINED if matches else NEW_STORY
+        if not stored:
+            self._placed.setdefault(fingerprint, []).append((url, story_id))
         return Placement(
             outcome, url, fingerprint, story_id, similarity, matched=matches[0] if matches else None
         )
@@ -346,6 +351,9 @@ class StoryIndex:
         for other, story_id in self.tables.articles_with_fingerprint(fingerprint):
             if other != url and same_publisher(other, url):
                 return other, story_id
+        for other, placed_story in self._placed.get(fingerprint, ()):
+            if other != url and same_publisher(other, url):
+                return other, placed_story
         return None
 
     def _stored_hashes(self, canonical_url: str) -> U64 | None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import lxml.etree as etree
 
-from newscrawl.extract.dom import collapse
+from newscrawl.extract.dom import _WS, collapse
 from newscrawl.extract.images import is_picture
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ _MIN_PROSE = 10
 """A block shorter than this without punctuation is a label, not prose."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Block:
     """A run of inline content: one paragraph, one line, one link, or one image."""
 
@@ -140,6 +140,8 @@ def _non_space(text: str) -> int:
 
 def segment(body: HtmlElement) -> list[Block]:
     """The page as text blocks and image blocks, in reading order."""
+    # The hot loop of the engine (every node of every page): locals instead of globals, and a run
+    # of whitespace alone (the newlines between tags) is dropped without building a block.
     blocks: list[Block] = []
     parts: list[str] = []
     link_parts: list[str] = []
@@ -147,64 +149,79 @@ def segment(body: HtmlElement) -> list[Block]:
     link_depth = 0
     heading_depth = 0
     links = 0
+    has_text = False
+    """Whether `parts` holds more than whitespace (else a flush makes no block)."""
+    block_tags, heading_tags = BLOCK_TAGS, HEADING_TAGS
+    ws_sub, punct_findall = _WS.sub, _PUNCT.findall
 
     def flush() -> None:
-        nonlocal links
-        if not parts:
-            return
-        text = collapse("".join(parts))
-        if text:
-            link = collapse("".join(link_parts)) if link_parts else ""
-            blocks.append(
-                Block(
-                    index=len(blocks),
-                    owner=owners[-1],
-                    parts=list(parts),
-                    text=text,
-                    chars=_non_space(text),
-                    link_chars=_non_space(link),
-                    punct=len(_PUNCT.findall(text)),
-                    heading=heading_depth > 0,
-                    links=links,
-                )
+        nonlocal parts, link_parts, links, has_text
+        text = ws_sub(" ", "".join(parts)).strip()
+        link = ws_sub(" ", "".join(link_parts)).strip() if link_parts else ""
+        blocks.append(
+            Block(
+                index=len(blocks),
+                owner=owners[-1],
+                parts=parts,
+                text=text,
+                chars=len(text) - text.count(" "),
+                link_chars=len(link) - link.count(" "),
+                punct=len(punct_findall(text)),
+                heading=heading_depth > 0,
+                links=links,
             )
-        parts.clear()
-        link_parts.clear()
-        links = 0
+        )
+        parts, link_parts, links, has_text = [], [], 0, False
 
     for event, el in etree.iterwalk(body, events=("start", "end")):
         tag = el.tag
-        if not isinstance(tag, str):
+        if tag.__class__ is not str:
             continue
         if event == "start":
-            if tag in BLOCK_TAGS:
-                flush()
+            if tag in block_tags:
+                if has_text:
+                    flush()
+                elif parts:
+                    parts, link_parts, links = [], [], 0
                 owners.append(el)
-                if tag in HEADING_TAGS:
+                if tag in heading_tags:
                     heading_depth += 1
             elif tag == "a":
                 link_depth += 1
                 links += 1
             elif tag == "img":
-                flush()
+                if has_text:
+                    flush()
+                elif parts:
+                    parts, link_parts, links = [], [], 0
                 blocks.append(Block(index=len(blocks), owner=owners[-1], image=el, in_link=link_depth > 0))
-            if el.text:
-                parts.append(el.text)
+            text = el.text
+            if text:
+                parts.append(text)
                 if link_depth:
-                    link_parts.append(el.text)
+                    link_parts.append(text)
+                if not has_text and not text.isspace():
+                    has_text = True
         else:
-            if tag in BLOCK_TAGS:
-                flush()
+            if tag in block_tags:
+                if has_text:
+                    flush()
+                elif parts:
+                    parts, link_parts, links = [], [], 0
                 owners.pop()
-                if tag in HEADING_TAGS:
+                if tag in heading_tags:
                     heading_depth -= 1
             elif tag == "a":
                 link_depth -= 1
-            if el.tail and el is not body:
-                parts.append(el.tail)
+            tail = el.tail
+            if tail and el is not body:
+                parts.append(tail)
                 if link_depth:
-                    link_parts.append(el.tail)
-    flush()
+                    link_parts.append(tail)
+                if not has_text and not tail.isspace():
+                    has_text = True
+    if has_text:
+        flush()
     return blocks
 
 

@@ -6,10 +6,14 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
+import lxml.etree as etree
+
 from newscrawl.extract.dom import collapse
 from newscrawl.items import RelatedLink
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from lxml.html import HtmlElement
 
 HEADER = re.compile(
@@ -17,12 +21,8 @@ HEADER = re.compile(
     r"|推荐阅读|推薦閱讀|相关文章|相關文章|相关稿件|相關稿件|更多阅读|更多閱讀|相关专题|相關專題|相关推荐|相關推薦"
     r"|相关资讯|相關資訊|关联阅读|關聯閱讀)\s*[】\]〕>》]?\s*[:：]?\s*$"
 )
-_XPATH = (
-    "//text()[contains(., '相关') or contains(., '相關') or contains(., '延伸阅读') or contains(., '延伸閱讀')"
-    " or contains(., '推荐阅读') or contains(., '推薦閱讀') or contains(., '更多阅读') or contains(., '关联阅读')]"
-)
 WORDS = ("相关", "相關", "延伸阅读", "延伸閱讀", "推荐阅读", "推薦閱讀", "更多阅读", "关联阅读")
-"""A page whose text holds none of these has no related block (checked before the XPath search)."""
+"""A header holds one of these; a page whose text holds none has no related block."""
 _NOT_TITLE = re.compile(r"^(?:更多|more|>>|»|查看更多|点击查看)", re.IGNORECASE)
 _MIN_TITLE = 4
 _MAX_LINKS = 30
@@ -75,21 +75,28 @@ def anchors_in(
     return out
 
 
+def _headers(root: HtmlElement) -> Iterator[tuple[HtmlElement, bool]]:
+    """Each text node reading as a related-links header, in document order: (the element whose
+    text or tail it is, whether it is the tail). One walk over the tree."""
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        text = (
+            el.text if event == "start" and isinstance(el.tag, str) else el.tail if event == "end" else None
+        )
+        # The words first: HEADER backtracks over long runs of whitespace.
+        if text and any(word in text for word in WORDS) and HEADER.match(text):
+            yield el, event == "end"
+
+
 def find_related(
     root: HtmlElement, base_url: str
 ) -> tuple[list[tuple[RelatedLink, HtmlElement]], HtmlElement | None, HtmlElement | None]:
     """The first related-links block of the page: its links (with their `<a>`), the element
     holding them and the element holding the 相关新闻 heading."""
-    for text in root.xpath(_XPATH):
-        if not HEADER.match(str(text)):
-            continue
-        owner = text.getparent()
-        if owner is None:
-            continue
+    for owner, is_tail in _headers(root):
         # A tail text belongs to the element it follows: the heading is then that text itself,
         # and the links come after the element.
         start = owner
-        container = owner.getparent() if text.is_tail else owner
+        container = owner.getparent() if is_tail else owner
         for _ in range(4):
             if container is None:
                 break

@@ -7,21 +7,31 @@ alias), and gives every other article its `text_fingerprint`, `story_id` and `st
 from the story index in the crawl's database. The URLs an article was reached by are recorded as
 aliases once the store pipeline has written it (`item_scraped`).
 
+The decision reads and writes the story index, so it runs as one operation of the session's batch
+writer, on the writer thread (`submit_and_get`): the reactor never waits for a database lock, and
+the index rows reach the disk in the same ordered stream as the article they were made for.
+
 Settings: `NEWSCRAWL_DEDUP_THRESHOLD` (Jaccard index, default 0.5), `NEWSCRAWL_URL_RULES`
 (`[[pattern, replacement], …]` for every site); a spider may add its own as `url_rules`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from newscrawl.dedup import (
     DEFAULT_THRESHOLD,
     DUPLICATE,
+    Placement,
     StoryIndex,
     UrlRule,
     parse_url_rules,
@@ -29,12 +39,30 @@ from newscrawl.dedup import (
 )
 from newscrawl.extensions import CrawlSession
 from newscrawl.items import Article
+from newscrawl.state.engine import reactor_running, twisted_reactor
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
+    from newscrawl.state.writer import BatchWriter
+    from newscrawl.store import Store
+
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Decision:
+    """What the writer thread decided for one article; applied on the reactor thread."""
+
+    canonical_url: str
+    placement: Placement | None = None
+    drop: str | None = None
+    """DropItem message, when the article is not stored."""
+    counters: list[tuple[str, int]] = field(default_factory=list)
+    aliases: tuple[str, ...] = ()
+    alias_of: str | None = None
+    """For a dropped copy: the article its URLs become aliases of."""
 
 
 class DedupPipeline:
@@ -47,7 +75,9 @@ class DedupPipeline:
         self.setting_rules = parse_url_rules(crawler.settings.get("NEWSCRAWL_URL_RULES"))
         self._rules: tuple[UrlRule, ...] | None = None
         self._index: StoryIndex | None = None
+        """The story index on the writer's connection; used on the writer thread only."""
         self.seen: set[str] = set()
+        """Canonical URLs of this run (touched on the writer thread only)."""
         self.pending_aliases: dict[str, tuple[str, ...]] = {}
 
     @classmethod
@@ -64,55 +94,96 @@ class DedupPipeline:
             self._rules = (*spider_rules, *self.setting_rules)
         return self._rules
 
-    @property
-    def index(self) -> StoryIndex:
+    def index_of(self, store: Store, counters: list[tuple[str, int]]) -> StoryIndex:
         """The story index of the crawl's database, brought up to date on first use."""
         if self._index is None:
-            store = CrawlSession.of(self.crawler).store
             self._index = StoryIndex(store, threshold=self.threshold)
             caught_up = self._index.catch_up()
             if caught_up:
-                self.stats.inc_value("newscrawl/dedup/indexed_stored", caught_up)
+                counters.append(("newscrawl/dedup/indexed_stored", caught_up))
         return self._index
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
         if not isinstance(item, Article):
             return item
-        choice = resolve_canonical(item.url, item.canonical_url or None, self.rules)
+        rules = self.rules  # read here: the writer thread does not touch the spider
+        writer = CrawlSession.of(self.crawler).writer
+        if _inline(writer):
+            # No writer thread at work (an in-memory database, a test without a reactor): decide
+            # here, in a transaction of our own on the writer's connection.
+            with writer.store.transaction():
+                decision = self.decide(item, rules, writer.store)
+        else:
+            decided = writer.submit_and_get(partial(self.decide, item, rules), label=f"dedup {item.url}")
+            decision = await maybe_deferred_to_future(decided)
+        return self.apply(item, decision)
+
+    def apply(self, item: Article, decision: Decision) -> Article:
+        """Count what was decided; drop the article or give it its URL and story (reactor thread)."""
+        for key, n in decision.counters:
+            self.stats.inc_value(key, n)
+        if decision.alias_of is not None:
+            # A copy of another page of this run: its URLs become aliases once that page is stored
+            # (now, if it is already).
+            first = self.pending_aliases.get(decision.alias_of)
+            if first is not None:
+                self.pending_aliases[decision.alias_of] = (*first, *decision.aliases)
+            else:
+                self.settle(decision.alias_of, decision.aliases)
+        if decision.drop is not None:
+            raise DropItem(decision.drop, log_level="DEBUG")
+        placement = decision.placement
+        assert placement is not None
+        item.canonical_url = decision.canonical_url
+        item.text_fingerprint = placement.fingerprint
+        item.story_id = placement.story_id
+        item.story_similarity = placement.similarity
+        self.pending_aliases[decision.canonical_url] = decision.aliases
+        return item
+
+    def decide(self, item: Article, rules: tuple[UrlRule, ...], store: Store) -> Decision:
+        """Canonical URL, duplicate or story of one article (a writer operation: runs in its transaction)."""
+        counters: list[tuple[str, int]] = []
+        index = self.index_of(store, counters)
+        choice = resolve_canonical(item.url, item.canonical_url or None, rules)
         canonical, aliases = choice.canonical_url, choice.aliases
         if choice.declared and not choice.declared_honoured:
-            self.stats.inc_value(f"newscrawl/dedup/canonical_ignored/{choice.reason}")
+            counters.append((f"newscrawl/dedup/canonical_ignored/{choice.reason}", 1))
             logger.debug(
                 "%s declares %s as canonical: ignored (%s)", item.url, choice.declared, choice.reason
             )
         # A page naming another URL as its own is believed only if what is stored there reads the
         # same, so a CMS stamping one URL on every article cannot merge them.
-        elif choice.reason == "declared" and not self.index.agrees_with_stored(canonical, item):
-            self.stats.inc_value("newscrawl/dedup/canonical_ignored/declared-other-text")
+        elif choice.reason == "declared" and not index.agrees_with_stored(canonical, item):
+            counters.append(("newscrawl/dedup/canonical_ignored/declared-other-text", 1))
             logger.info("%s declares %s as canonical, which holds another text: ignored", item.url, canonical)
-            fetched = resolve_canonical(item.url, None, self.rules)
+            fetched = resolve_canonical(item.url, None, rules)
             canonical, aliases = fetched.canonical_url, fetched.aliases
-        item.canonical_url = canonical
 
         if canonical in self.seen:
-            self.stats.inc_value("newscrawl/dropped/duplicate_url")
-            self.index.settle_urls(canonical, aliases)
-            raise DropItem(f"duplicate_url: {canonical}", log_level="DEBUG")
+            counters.append(("newscrawl/dropped/duplicate_url", 1))
+            return Decision(
+                canonical,
+                drop=f"duplicate_url: {canonical}",
+                counters=counters,
+                aliases=aliases,
+                alias_of=canonical,
+            )
         self.seen.add(canonical)
 
-        placement = self.index.place(item)
+        placement = index.place(dataclasses.replace(item, canonical_url=canonical))
         if placement.outcome == DUPLICATE:
             assert placement.duplicate_of is not None
-            added = self.index.settle_urls(placement.duplicate_of, (canonical, *aliases))
-            self.stats.inc_value("newscrawl/dedup/exact_duplicate")
-            self.stats.inc_value("newscrawl/dedup/aliases", added)
-            raise DropItem(
-                f"exact_duplicate: {canonical} has the text of {placement.duplicate_of}", log_level="DEBUG"
+            counters.append(("newscrawl/dedup/exact_duplicate", 1))
+            return Decision(
+                canonical,
+                placement,
+                drop=f"exact_duplicate: {canonical} has the text of {placement.duplicate_of}",
+                counters=counters,
+                aliases=(canonical, *aliases),
+                alias_of=placement.duplicate_of,
             )
-        item.text_fingerprint = placement.fingerprint
-        item.story_id = placement.story_id
-        item.story_similarity = placement.similarity
-        self.stats.inc_value(f"newscrawl/dedup/{placement.outcome}")
+        counters.append((f"newscrawl/dedup/{placement.outcome}", 1))
         if placement.matched is not None:
             logger.debug(
                 "%s joins story %s (similarity %.3f to %s)",
@@ -121,15 +192,32 @@ class DedupPipeline:
                 placement.matched.similarity,
                 placement.matched.canonical_url,
             )
-        if aliases:
-            self.pending_aliases[canonical] = aliases
-        return item
+        return Decision(canonical, placement, counters=counters, aliases=aliases)
 
     def item_scraped(self, item: object, **kwargs: Any) -> None:
         """The article is stored now: its other URLs can point at it."""
         if not isinstance(item, Article) or self._index is None:
             return
-        aliases = self.pending_aliases.pop(item.canonical_url, ())
-        added = self._index.settle_urls(item.canonical_url, aliases)
-        if added:
-            self.stats.inc_value("newscrawl/dedup/aliases", added)
+        self.settle(item.canonical_url, self.pending_aliases.pop(item.canonical_url, ()))
+
+    def settle(self, canonical_url: str, aliases: tuple[str, ...]) -> None:
+        """Record the aliases of a stored article, in the writer's order (after its row)."""
+        writer = CrawlSession.of(self.crawler).writer
+        if _inline(writer):
+            with writer.store.transaction():
+                self._settle(canonical_url, aliases, writer.store)
+            return
+        writer.submit(partial(self._settle, canonical_url, aliases), label=f"aliases {canonical_url}")
+
+    def _settle(self, canonical_url: str, aliases: tuple[str, ...], store: Store) -> None:
+        added = self.index_of(store, []).settle_urls(canonical_url, aliases)
+        if added and threading.current_thread() is threading.main_thread():
+            self.stats.inc_value("newscrawl/dedup/aliases", added)  # a writer committing inline
+        elif added:
+            # Stats belong to the reactor thread.
+            twisted_reactor().callFromThread(self.stats.inc_value, "newscrawl/dedup/aliases", added)
+
+
+def _inline(writer: BatchWriter) -> bool:
+    """Whether no writer thread is at work (an in-memory database, a test without a reactor)."""
+    return not writer.threaded or not reactor_running()

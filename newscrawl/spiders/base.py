@@ -17,14 +17,16 @@ import scrapy
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 
-from newscrawl.extract import SiteHints, extract
+from newscrawl.extract import SiteHints
 from newscrawl.middlewares.failures import FetchErrorLog
 from newscrawl.store import CST
+from newscrawl.workers import ExtractionPool
 
 if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+    from newscrawl.extract import Extraction
     from newscrawl.items import Article
 
 DEFAULT_ARTICLE_PATTERN = (
@@ -83,6 +85,7 @@ class NewsSpider(scrapy.Spider):
     # -- discovery ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        ExtractionPool.of(self.crawler).start()  # the workers import the engine while robots.txt loads
         for url in self.listing_urls:
             yield self.listing_request(url, page=1)
 
@@ -120,12 +123,20 @@ class NewsSpider(scrapy.Spider):
 
     def pagination_links(self, response: TextResponse) -> list[str]:
         """Links from a listing page to its next page(s)."""
+        # On the lxml tree itself: a listing page holds hundreds of anchors, and a Selector per
+        # anchor (and per anchor's text) cost more than the rest of the listing's parsing.
         found: list[str] = []
-        for anchor in response.css("a[href]"):
-            href = anchor.attrib.get("href", "")
+        for anchor in response.selector.root.iter("a"):
+            href = anchor.get("href")
+            if href is None:
+                continue
             if not href or href.startswith(("javascript:", "#")):
                 continue
-            text = " ".join(anchor.css("::text").getall()).strip()
+            if not isinstance(anchor.tag, str):
+                continue
+            text = " ".join(anchor.xpath("descendant-or-self::text()")).strip()
+            if not NEXT_PAGE_TEXT.match(text) and self._pagination_re is None:
+                continue
             url = response.urljoin(href)
             is_next = NEXT_PAGE_TEXT.match(text) or (self._pagination_re and self._pagination_re.search(url))
             if is_next and url != response.url and self.is_allowed(url) and url not in found:
@@ -148,13 +159,14 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles ----------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         fetched_at = datetime.now(CST)
         try:
-            result = extract(
+            # In a worker process (newscrawl.workers): the reactor goes on with other pages meanwhile.
+            result = await ExtractionPool.of(self.crawler).extract(
                 response.body,
                 response.url,
-                {k.decode("latin-1"): b",".join(v) for k, v in response.headers.items()},
+                {k.decode("latin-1"): b",".join(v).decode("latin-1") for k, v in response.headers.items()},
                 hints=self.hints,
                 fetched_at=fetched_at,
             )
@@ -164,6 +176,11 @@ class NewsSpider(scrapy.Spider):
             self.count("newscrawl/extract/error")
             self.count("newscrawl/errors")
             return
+        for output in self.article_output(result, response, fetched_at):
+            yield output
+
+    def article_output(self, result: Extraction, response: Response, fetched_at: datetime) -> Iterator[Any]:
+        """What an article page gives once extracted: its article, then its related-article requests."""
         if result.warnings:
             # A wrong charset declaration, undecodable bytes: the page is kept, and counted.
             self.count("newscrawl/extract/warnings")

@@ -15,6 +15,7 @@ Both read `engine._slot`, which Scrapy 2.13–2.19 creates before calling `Sched
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -71,3 +72,10 @@ def is_interactive(crawler: Crawler) -> bool:
     """True in `scrapy shell`, whose engine never closes on idle."""
     slot = _slot(crawler)
     return slot is not None and getattr(slot, "close_if_idle", True) is False
+
+
+def reactor_running() -> bool:
+    """Whether a Twisted reactor is installed and running (never installs one)."""
+    if "twisted.internet.reactor" not in sys.modules:
+        return False
+    return bool(twisted_reactor().running)

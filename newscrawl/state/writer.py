@@ -4,7 +4,10 @@ Every write of a crawl — an article row, a raw page, a frontier row added or r
 for the seen set — is a small function over the `Store`, submitted here in the order the crawl
 produced it. The writer applies them in that order, many per transaction: a batch is committed when
 it holds `max_ops` operations or its oldest operation has waited `max_delay` seconds, whichever comes
-first, and while one batch commits the next one fills. Because the order is kept, every committed
+first, and while one batch commits the next one fills. A write somebody waits for (`submit_and_wait`,
+`submit_and_get`) does not wait for company: it starts a commit as soon as the writer is free, so a
+page waiting for its article's commit costs one commit, not a batch interval, and batches still form
+under load from whatever arrives while the previous one commits (group commit). Because the order is kept, every committed
 state is a prefix of the crawl's history: a page's frontier row is never marked done in a transaction
 before the one that stored its article, so a `kill -9` at any moment loses nothing that was counted
 as done.
@@ -54,6 +57,8 @@ class _Queued:
     deferred: Deferred[Any] | None
     at: float = 0.0
     """`time.monotonic()` when it was submitted."""
+    early: Deferred[Any] | None = None
+    """Fired with the operation's result as soon as it has run, before its commit (`submit_and_get`)."""
 
 
 class BatchWriter:
@@ -87,6 +92,8 @@ class BatchWriter:
         self.operations = 0
         self._ticket = 0
         self._queue: list[_Queued] = []
+        self._waited = 0
+        """Queued operations somebody waits for: the next commit should not wait for company."""
         self._busy = False
         self._inline_running = False
         self._timer: DelayedCall | None = None
@@ -110,12 +117,33 @@ class BatchWriter:
         self._enqueue(operation, label, deferred)
         return deferred
 
+    def submit_and_get(self, operation: Operation, *, label: str = "") -> Deferred[Any]:
+        """Queue a write that decides something; the Deferred fires with its result as soon as it has
+        run inside its transaction — before the commit, so a caller can go on while it commits.
+
+        What the caller then does through this writer is ordered after it, so it never reaches the
+        disk without this write; if the transaction fails, the writer stops (see `StoreWriteError`)."""
+        early: Deferred[Any] = Deferred()
+        committed = self.submit_and_wait(operation, label=label)
+
+        def failed(failure: Failure) -> None:
+            # The batch failed before the operation ran, or the operation raised.
+            if not early.called:
+                early.errback(failure)
+
+        committed.addErrback(failed)
+        if not committed.called:
+            self._queue[-1].early = early
+        return early
+
     def _enqueue(self, operation: Operation, label: str, deferred: Deferred[Any] | None) -> int:
         self._ticket += 1
         if self.failure is not None:
             logger.debug("Dropped write %s: the store failed earlier", label)
             return self._ticket
         self._queue.append(_Queued(self._ticket, operation, label, deferred, time.monotonic()))
+        if deferred is not None:
+            self._waited += 1
         self._schedule()
         return self._ticket
 
@@ -159,6 +187,7 @@ class BatchWriter:
             if urgent and not self._inline_running:
                 self._commit_inline()
             return
+        urgent = urgent or self._waited > 0
         delay = 0.0 if urgent else max(0.0, self._queue[0].at + self.max_delay - time.monotonic())
         if self._timer is not None and self._timer.active():
             if delay == 0.0:
@@ -169,6 +198,7 @@ class BatchWriter:
     def _take_batch(self) -> list[_Queued]:
         batch = self._queue[: self.max_ops]
         del self._queue[: self.max_ops]
+        self._waited -= sum(1 for queued in batch if queued.deferred is not None)
         if self.batch_hook is not None:
             extra = self.batch_hook()
             if extra is not None:
@@ -224,6 +254,8 @@ class BatchWriter:
                 else:
                     conn.execute("RELEASE newscrawl_op")
                     results.append((True, result))
+                    if queued.early is not None and self.threaded:
+                        twisted_reactor().callFromThread(_fire, queued.early, result)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -237,6 +269,8 @@ class BatchWriter:
         self.operations += len(batch)
         self.committed_ticket = batch[-1].ticket
         for queued, (ok, value) in zip(batch, results, strict=True):
+            if ok and queued.early is not None:
+                _fire(queued.early, value)  # committing inline: nobody could have gone on before
             if queued.deferred is not None:
                 if ok:
                     queued.deferred.callback(value)
@@ -263,6 +297,7 @@ class BatchWriter:
             if queued.deferred is not None:
                 queued.deferred.errback(Failure(error))
         self._queue.clear()
+        self._waited = 0
         self._fire_flush_waiters(everything=True)
         if self.on_failure is not None:
             self.on_failure(self.failure)
@@ -272,6 +307,11 @@ class BatchWriter:
         self._flush_waiters = [w for w in self._flush_waiters if w not in ready]
         for _, waiter in ready:
             waiter.callback(None)
+
+
+def _fire(early: Deferred[Any], result: Any) -> None:
+    if not early.called:
+        early.callback(result)
 
 
 # -- one writer thread per database file ------------------------------------------------------------

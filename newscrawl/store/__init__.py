@@ -270,15 +270,24 @@ class Store:
 
 
 class _Transaction:
+    """A transaction; inside one the caller already holds (a batch writer's operation), a savepoint,
+    so the same code runs alone or as one write of a batch."""
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.nested = False
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.nested = self.conn.in_transaction
+        self.conn.execute("SAVEPOINT newscrawl_tx" if self.nested else "BEGIN IMMEDIATE")
         return self.conn
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is None:
+        if self.nested:
+            if exc_type is not None:
+                self.conn.execute("ROLLBACK TO newscrawl_tx")
+            self.conn.execute("RELEASE newscrawl_tx")
+        elif exc_type is None:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")
