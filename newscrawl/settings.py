@@ -129,10 +129,11 @@ SCHEDULER = "newscrawl.state.frontier.FrontierScheduler"
 DUPEFILTER_CLASS = "newscrawl.state.frontier.FrontierDupeFilter"
 NEWSCRAWL_FRONTIER_MEMORY = 2000
 """Pending requests held in memory; the rest wait in the `frontier` table."""
-NEWSCRAWL_MAX_IN_FLIGHT = 6
+NEWSCRAWL_MAX_IN_FLIGHT = -1
 """Requests handed to the engine and not finished yet (downloading, parsing, waiting for their commit),
 per spider, at most: a kill -9 costs at most this many pages fetched again, and downloads never run
-far ahead of processing. Raise it for distant, fast sites with more per-domain concurrency; 0 = no cap."""
+far ahead of processing. -1 = twice CONCURRENT_REQUESTS_PER_DOMAIN, at least 6 (6 with the default
+concurrency of 2: one page downloading for each one being processed); 0 = no cap."""
 NEWSCRAWL_EXTRACT_WORKERS = -1
 """Worker processes that extract article pages off the reactor thread (newscrawl.workers): -1 = one
 per CPU but one, at most 4, when run by the newscrawl or scrapy command (a script of your own: set a

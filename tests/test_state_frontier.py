@@ -86,3 +86,23 @@ def test_a_crawl_that_records_no_run_keeps_its_frontier_in_memory_and_opens_no_d
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not db.exists()
     assert len(fetches) == 25 + len(site.listing_paths()) + 1 and max(fetches.values()) == 1
+
+
+def test_the_in_flight_cap_follows_the_per_domain_concurrency_unless_set() -> None:
+    from scrapy.settings import Settings
+
+    from newscrawl import settings as project_settings
+    from newscrawl.state.frontier import max_in_flight
+
+    def cap(**overrides: object) -> int:
+        settings = Settings()
+        settings.setmodule(project_settings)
+        settings.update(overrides)
+        return max_in_flight(settings)
+
+    # The project's defaults: 2 per domain, so the kill -9 bound of the README (6) holds.
+    assert cap() == 6
+    assert cap(CONCURRENT_REQUESTS_PER_DOMAIN=16) == 32
+    assert cap(CONCURRENT_REQUESTS_PER_DOMAIN=1) == 6
+    assert cap(NEWSCRAWL_MAX_IN_FLIGHT=3, CONCURRENT_REQUESTS_PER_DOMAIN=16) == 3
+    assert cap(NEWSCRAWL_MAX_IN_FLIGHT=0) == 0

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from twisted.internet.defer import Deferred
 
     from newscrawl.store import Store
@@ -155,6 +156,15 @@ class FrontierDupeFilter(BaseDupeFilter):
             self.crawler.stats.inc_value("dupefilter/filtered")
 
 
+def max_in_flight(settings: BaseSettings) -> int:
+    """`NEWSCRAWL_MAX_IN_FLIGHT`, with -1 resolved against the per-domain concurrency: a crawl that
+    downloads more pages at once needs room for as many more being processed behind them."""
+    cap = settings.getint("NEWSCRAWL_MAX_IN_FLIGHT", 0)
+    if cap < 0:
+        cap = max(6, 2 * settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+    return cap
+
+
 class FrontierScheduler(BaseScheduler):
     """Pending requests in the job's `frontier` table; at most `memory_size` of them in memory."""
 
@@ -199,7 +209,7 @@ class FrontierScheduler(BaseScheduler):
             crawler,
             build_from_crawler(dupefilter_cls, crawler),
             memory_size=crawler.settings.getint("NEWSCRAWL_FRONTIER_MEMORY", 2000),
-            max_in_flight=crawler.settings.getint("NEWSCRAWL_MAX_IN_FLIGHT", 0),
+            max_in_flight=max_in_flight(crawler.settings),
         )
 
     # -- lifecycle ----------------------------------------------------------------------------
