@@ -23,8 +23,9 @@ ZLIB = "zlib"
 SENT_ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
 """`Content-Encoding` values whose bytes can be kept as sent → the `compression` they are stored as."""
 ZLIB_LEVEL = 6
-"""For bodies that came unencoded. Level 1 is about 3× faster on news pages but makes the archive
-about a third larger (measured on the demo and corpus pages); a page that comes unencoded is rare."""
+"""For bodies that came unencoded. On the corpus's real pages (138 KB on average) level 1 takes half
+the time (0.9 against 1.9 ms a page) for an archive 13% larger; few pages come unencoded, and the
+archive is kept for good, so the smaller one wins."""
 
 
 class PageDecodeError(ValueError):
