@@ -36,8 +36,9 @@ class SentBodyMiddleware:
     runs just before that one's (and after redirects, 600, which never reach the spider).
 
     Kept only for a single gzip or deflate encoding (what the standard library decodes at read
-    time), and only until the page is archived: `PageArchiveMiddleware.take` hands the bytes on
-    and forgets them; a response that never reaches the archive frees them with its request.
+    time), and only until the page is archived: `take`, called by `PageArchiveMiddleware`, hands
+    the bytes on and forgets them; a response that never reaches the archive (an error, a page
+    the spider never parsed) frees them with its request.
     """
 
     def __init__(self) -> None:
