@@ -101,6 +101,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Between redirects/decompression (600/590) and the checks of what a response is: a 304 has
     # become the stored page before anything looks at its type.
     "newscrawl.middlewares.ConditionalGetMiddleware": 585,
+    # Just outside decompression (590): keeps an article's gzip/deflate bytes as sent, for the
+    # page archive, which then stores them as they are instead of compressing the page again.
+    "newscrawl.middlewares.SentBodyMiddleware": 595,
 }
 EXTENSIONS = {
     "newscrawl.extensions.CrawlRunRecorder": 100,

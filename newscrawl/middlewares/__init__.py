@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newscrawl.middlewares.archive import PageArchiveMiddleware
+from newscrawl.middlewares.archive import PageArchiveMiddleware, SentBodyMiddleware
 from newscrawl.middlewares.revisit import ConditionalGetMiddleware, RevisitMiddleware
 
-__all__ = ["ConditionalGetMiddleware", "PageArchiveMiddleware", "RevisitMiddleware"]
+__all__ = ["ConditionalGetMiddleware", "PageArchiveMiddleware", "RevisitMiddleware", "SentBodyMiddleware"]

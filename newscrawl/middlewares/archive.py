@@ -1,4 +1,11 @@
-"""Keeps the raw bytes of every article page, so stored articles can be re-extracted later."""
+"""Keeps the raw bytes of every article page, so stored articles can be re-extracted later.
+
+- `SentBodyMiddleware` (downloader middleware, just before decompression) keeps an article page's
+  body as the server sent it, gzip- or deflate-encoded, for the archive.
+- `PageArchiveMiddleware` (spider middleware) writes each page the spider parsed as an article to
+  `pages`: the sent bytes when they decode to the body the spider saw, so the page is not
+  compressed a second time; the body itself (compressed by the store) otherwise.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,66 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from scrapy.exceptions import NotConfigured
 
 from newscrawl.extensions import CrawlSession
 from newscrawl.middlewares.revisit import NOT_MODIFIED_KEY
 from newscrawl.store import CST, Store
+from newscrawl.store.pages import SENT_ENCODINGS
 
 if TYPE_CHECKING:
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
 ARTICLE_KIND = "article"
+
+
+class SentBodyMiddleware:
+    """Downloader middleware: keeps the encoded body of an article response before
+    HttpCompressionMiddleware (590) decodes it and drops it; sits at 595, so its `process_response`
+    runs just before that one's (and after redirects, 600, which never reach the spider).
+
+    Kept only for a single gzip or deflate encoding (what the standard library decodes at read
+    time), and only until the page is archived: `take`, called by `PageArchiveMiddleware`, hands
+    the bytes on and forgets them; a response that never reaches the archive (an error, a page
+    the spider never parsed) frees them with its request.
+    """
+
+    def __init__(self) -> None:
+        self._sent: WeakKeyDictionary[Request, tuple[str, bytes]] = WeakKeyDictionary()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SentBodyMiddleware:
+        if not crawler.settings.getbool("NEWSCRAWL_STORE_PAGES", True):
+            raise NotConfigured("pages are not archived (NEWSCRAWL_STORE_PAGES = False)")
+        return cls()
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("newscrawl_kind") != ARTICLE_KIND or response.status != 200 or not response.body:
+            return response
+        encodings = response.headers.getlist(b"Content-Encoding")
+        if len(encodings) == 1:
+            encoding = encodings[0].decode("latin-1").strip().lower()
+            # One value naming one encoding: "gzip, br" and the like are decoded in layers.
+            if encoding in SENT_ENCODINGS:
+                self._sent[request] = (encoding, response.body)
+        return response
+
+    def take(self, response: Response) -> tuple[str, bytes] | None:
+        """The sent (encoding, bytes) of a response the spider got, forgotten from here on.
+
+        None unless HttpCompressionMiddleware did decode the body: it removes `Content-Encoding`
+        once it has (and leaves it, with the body as sent, when decompression is turned off)."""
+        request = response.request
+        if request is None:
+            return None
+        sent = self._sent.pop(request, None)
+        if sent is None or b"Content-Encoding" in response.headers:
+            return None
+        return sent
 
 
 class PageArchiveMiddleware:
@@ -28,6 +85,8 @@ class PageArchiveMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.enabled = crawler.settings.getbool("NEWSCRAWL_STORE_PAGES", True)
+        self._sent_bodies: SentBodyMiddleware | None = None
+        self._looked_up = False  # the downloader middleware exists once the engine does
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageArchiveMiddleware:
@@ -46,7 +105,15 @@ class PageArchiveMiddleware:
             self._archive(response)
         yield from result
 
+    def take_sent(self, response: Response) -> tuple[str, bytes] | None:
+        """The body of `response` as the server sent it (encoding, bytes), when it was kept."""
+        if not self._looked_up:
+            self._sent_bodies = self.crawler.get_downloader_middleware(SentBodyMiddleware)
+            self._looked_up = True
+        return self._sent_bodies.take(response) if self._sent_bodies else None
+
     def _archive(self, response: Response) -> None:
+        sent = self.take_sent(response)
         if response.meta.get(NOT_MODIFIED_KEY):
             return  # the server said 304: the stored copy is this very page
         session = CrawlSession.of(self.crawler)
@@ -63,8 +130,13 @@ class PageArchiveMiddleware:
                 body=response.body,
                 fetched_at=datetime.now(CST).isoformat(timespec="seconds"),
                 run_id=session.run_id,
+                content_encoding=sent[0] if sent else None,
+                sent_body=sent[1] if sent else None,
             ),
             label=f"page {response.url}",
         )
         if self.crawler.stats:
             self.crawler.stats.inc_value("newscrawl/pages/archived")
+            if sent:
+                # Came gzip/deflate-encoded; the store keeps those bytes when they check out.
+                self.crawler.stats.inc_value("newscrawl/pages/archived/encoded_on_wire")

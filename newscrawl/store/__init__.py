@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import zlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +18,7 @@ import sqlite_utils
 
 from newscrawl.items import ARTICLE_FIELDS, Article
 from newscrawl.store.history import keep_version, read_page
+from newscrawl.store.pages import ZLIB, pack_body
 from newscrawl.store.schema import MIGRATIONS
 
 logger = logging.getLogger(__name__)
@@ -240,11 +240,20 @@ class Store:
         body: bytes,
         fetched_at: str,
         run_id: int | None = None,
+        content_encoding: str | None = None,
+        sent_body: bytes | None = None,
     ) -> None:
-        """Keep the raw bytes of a fetched page (zlib-compressed) for later re-extraction."""
+        """Keep the raw bytes of a fetched page for later re-extraction (see `write_page`)."""
         with self.transaction():
             self.write_page(
-                url, status=status, headers=headers, body=body, fetched_at=fetched_at, run_id=run_id
+                url,
+                status=status,
+                headers=headers,
+                body=body,
+                fetched_at=fetched_at,
+                run_id=run_id,
+                content_encoding=content_encoding,
+                sent_body=sent_body,
             )
 
     def write_page(
@@ -256,16 +265,28 @@ class Store:
         body: bytes,
         fetched_at: str,
         run_id: int | None = None,
-    ) -> None:
-        """`save_page` inside a transaction the caller holds."""
+        content_encoding: str | None = None,
+        sent_body: bytes | None = None,
+    ) -> str:
+        """`save_page` inside a transaction the caller holds; returns the `compression` stored.
+
+        `body` is the decoded page; `sent_body`, when given, the same page as the server sent it
+        with `Content-Encoding: content_encoding`, kept as it is when it decodes to `body`
+        (`newscrawl.store.pages`), so the page need not be compressed again."""
+        compression, stored = pack_body(body, content_encoding=content_encoding, sent=sent_body)
+        if sent_body is not None and compression == ZLIB:
+            logger.debug(
+                "%s: the %s body as sent does not decode to the page; stored as zlib", url, content_encoding
+            )
         self.conn.execute(
             "INSERT OR REPLACE INTO pages (url, status, headers, body, compression, fetched_at, run_id)"
-            " VALUES (?, ?, ?, ?, 'zlib', ?, ?)",
-            (url, status, _dumps(dict(headers)), zlib.compress(body, 6), fetched_at, run_id),
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (url, status, _dumps(dict(headers)), stored, compression, fetched_at, run_id),
         )
+        return compression
 
     def load_page(self, url: str) -> dict[str, Any] | None:
-        """A stored page with its body decompressed, or None."""
+        """A stored page with its body decoded (the bytes the spider saw), or None."""
         return read_page(self.conn, url)
 
 

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from newscrawl.store.pages import unpack_body
+
 if TYPE_CHECKING:
     from newscrawl.items import Article
     from newscrawl.store import Store
@@ -156,9 +158,9 @@ def write_listing(
 
 
 def read_page(conn: sqlite3.Connection, url: str) -> dict[str, Any] | None:
-    """A stored page with its body decompressed, or None."""
+    """A stored page with its body decoded (the bytes the spider saw), or None."""
     row = conn.execute(
-        "SELECT url, status, headers, body, fetched_at, run_id FROM pages WHERE url = ?", (url,)
+        "SELECT url, status, headers, body, fetched_at, run_id, compression FROM pages WHERE url = ?", (url,)
     ).fetchone()
     if row is None:
         return None
@@ -166,7 +168,7 @@ def read_page(conn: sqlite3.Connection, url: str) -> dict[str, Any] | None:
         "url": row[0],
         "status": row[1],
         "headers": json.loads(row[2]),
-        "body": zlib.decompress(row[3]),
+        "body": unpack_body(row[6], row[3]),
         "fetched_at": row[4],
         "run_id": row[5],
     }
