@@ -47,6 +47,8 @@ from newscrawl.dedup.text import (
     comparable_text,
     normalize_for_dedup,
     simplified_body,
+    simplified_title,
+    text_fingerprint,
 )
 from newscrawl.dedup.urls import same_publisher
 from newscrawl.items import Article
@@ -79,11 +81,76 @@ NEW_STORY, JOINED, UNCHANGED, DUPLICATE = "new_story", "joined", "unchanged", "d
 class Probe:
     """A text prepared for the index: its shingle hashes, sketch and band keys."""
 
-    text: str
     hashes: U64
     sketch: U16 | None
     """None when the text is shorter than `min_chars`: such a text is not compared."""
     keys: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ArticleSketch:
+    """What the index computes from an article's text alone, computed ahead of `place`: in an
+    extraction worker (`newscrawl.workers`), so that only the lookups and writes are left for the
+    thread that holds the database. Arrays, a string and two ints: cheap to pickle.
+
+    It holds the very `title`/`body` string objects it was computed from (the Simplified ones),
+    so `fits` can tell in O(1) whether the article still has that text: a field replaced since
+    (by a pipeline of a user's, say) makes the index compute the sketch again."""
+
+    title: str
+    body: str
+    layout: str
+    """`Layout.name` of the layout it was made with."""
+    min_chars: int
+    fingerprint: str
+    """`article_fingerprint`."""
+    body_chars: int
+    """Letters and digits of the Simplified body (`normalize_for_dedup`)."""
+    hashes: U64
+    """Shingle hashes of the comparable text."""
+    sketch: U16 | None
+    """None when the comparable text is shorter than `min_chars`."""
+    keys: U64
+    """Band keys of `sketch` (empty without one)."""
+
+    def fits(self, article: Article, layout: Layout, min_chars: int) -> bool:
+        """Whether this is the sketch an index with `layout` and `min_chars` makes of `article`."""
+        return (
+            simplified_title(article) is self.title
+            and simplified_body(article) is self.body
+            and self.layout == layout.name
+            and self.min_chars == min_chars
+        )
+
+    def probe(self) -> Probe:
+        return Probe(self.hashes, self.sketch, [int(k) for k in self.keys])
+
+
+def sketch_article(
+    article: Article, layout: Layout = DEFAULT_LAYOUT, min_chars: int = MIN_CHARS
+) -> ArticleSketch:
+    """The `ArticleSketch` of an (already cleaned) article, as `StoryIndex` computes it."""
+    title, body = simplified_title(article), simplified_body(article)
+    hashes, values, keys = _probe_parts(comparable_text(body), layout, min_chars)
+    return ArticleSketch(
+        title=title,
+        body=body,
+        layout=layout.name,
+        min_chars=min_chars,
+        fingerprint=text_fingerprint(title, body),
+        body_chars=len(normalize_for_dedup(body)),
+        hashes=hashes,
+        sketch=values,
+        keys=np.array(keys, dtype=np.uint64),
+    )
+
+
+def _probe_parts(text: str, layout: Layout, min_chars: int) -> tuple[U64, U16 | None, list[int]]:
+    hashes = shingle_hashes(text, layout.shingle)
+    if len(text) < min_chars or not len(hashes):
+        return hashes, None, []
+    values = sketch(hashes, layout)
+    return hashes, values, band_keys(values, layout)
 
 
 @dataclass(frozen=True)
@@ -168,11 +235,8 @@ class StoryIndex:
 
     def probe(self, text: str) -> Probe:
         """Prepare a comparable text (`newscrawl.dedup.text.comparable_text`) for lookups."""
-        hashes = shingle_hashes(text, self.layout.shingle)
-        if len(text) < self.min_chars or not len(hashes):
-            return Probe(text, hashes, None)
-        values = sketch(hashes, self.layout)
-        return Probe(text, hashes, values, band_keys(values, self.layout))
+        hashes, values, keys = _probe_parts(text, self.layout, self.min_chars)
+        return Probe(hashes, values, keys)
 
     def lookup(self, probe: Probe, exclude_doc: int | None = None) -> list[Match]:
         """The stored copies at least `threshold` similar to the probe, most similar first."""
@@ -217,29 +281,42 @@ class StoryIndex:
         self._memo.clear()
         return self.lookup(self.probe(article_comparable_text(article)))
 
-    def agrees_with_stored(self, canonical_url: str, article: Article) -> bool:
+    def agrees_with_stored(
+        self, canonical_url: str, article: Article, sketch: ArticleSketch | None = None
+    ) -> bool:
         """Whether an article may be stored under `canonical_url`: nothing is indexed there, or
         what is reads the same or near enough. A page declaring another page's URL as its own
-        (a CMS putting one URL on every article) fails this."""
+        (a CMS putting one URL on every article) fails this. `sketch`: see `place`."""
         doc = self.tables.doc_by_url(canonical_url)
-        if doc is None or doc.fingerprint == article_fingerprint(article):
+        sketch = self._usable(sketch, article)
+        fingerprint = sketch.fingerprint if sketch is not None else article_fingerprint(article)
+        if doc is None or doc.fingerprint == fingerprint:
             return True
         self._memo.clear()
         stored = self._stored_hashes(canonical_url)
         if stored is None:
             return True
-        mine = shingle_hashes(article_comparable_text(article), self.layout.shingle)
+        if sketch is not None:
+            mine = sketch.hashes
+        else:
+            mine = shingle_hashes(article_comparable_text(article), self.layout.shingle)
         return jaccard(mine, stored) >= self.threshold
 
     # -- placing -----------------------------------------------------------------------------
 
-    def place(self, article: Article, *, stored: bool = False) -> Placement:
+    def place(
+        self, article: Article, *, stored: bool = False, sketch: ArticleSketch | None = None
+    ) -> Placement:
         """Index an article about to be stored (or, with `stored=True`, one already in `articles`,
-        whose row is updated too) and return its story. See the module docstring."""
+        whose row is updated too) and return its story. See the module docstring.
+
+        `sketch`: the article's `sketch_article`, computed ahead; used only when it `fits` the
+        article and this index (else computed here), so the decision is the same either way."""
         if self._stale:
             self.catch_up()
         url = article.canonical_url or article.url
-        fingerprint = article_fingerprint(article)
+        sketch = self._usable(sketch, article)
+        fingerprint = sketch.fingerprint if sketch is not None else article_fingerprint(article)
         self._memo.clear()
         with self.store.transaction():
             doc = self.tables.doc_by_url(url)
@@ -248,10 +325,14 @@ class StoryIndex:
                     self.tables.set_article_dedup(url, fingerprint, doc.story_id, doc.similarity)
                 return Placement(UNCHANGED, url, fingerprint, doc.story_id, doc.similarity)
             if doc is None and not stored:
-                same = self._same_text_on_site(url, fingerprint, article)
+                if sketch is not None:
+                    body_chars = sketch.body_chars
+                else:
+                    body_chars = len(normalize_for_dedup(simplified_body(article)))
+                same = self._same_text_on_site(url, fingerprint, body_chars)
                 if same is not None:
                     return Placement(DUPLICATE, url, fingerprint, same[1], 1.0, duplicate_of=same[0])
-            probe = self.probe(article_comparable_text(article))
+            probe = sketch.probe() if sketch is not None else self.probe(article_comparable_text(article))
             if doc is not None:
                 self._detach(doc)
             matches = self.lookup(probe, exclude_doc=doc.doc_id if doc else None)
@@ -341,12 +422,15 @@ class StoryIndex:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _usable(self, sketch: ArticleSketch | None, article: Article) -> ArticleSketch | None:
+        return sketch if sketch is not None and sketch.fits(article, self.layout, self.min_chars) else None
+
     def _same_text_on_site(
-        self, url: str, fingerprint: str, article: Article
+        self, url: str, fingerprint: str, body_chars: int
     ) -> tuple[str, int | None] | None:
         # A text this short could be shared by different pages of a site (a photo with a stock
         # caption): they are kept apart.
-        if len(normalize_for_dedup(simplified_body(article))) < self.min_chars:
+        if body_chars < self.min_chars:
             return None
         for other, story_id in self.tables.articles_with_fingerprint(fingerprint):
             if other != url and same_publisher(other, url):
