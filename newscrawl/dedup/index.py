@@ -15,13 +15,17 @@ date never displace a dated one; ties go to the copy indexed first). Every copy'
 up later, it becomes the reference and the others' similarities are recomputed.
 
 Candidates come from the LSH bands (`newscrawl.dedup.minhash`) and are verified on real shingle
-sets built from the stored text, so decisions do not depend on sketch noise. A candidate whose
-article row is not (yet) stored — another crawler's copy in flight — is judged on its sketch.
+sets built from the stored text, so decisions do not depend on sketch noise. A copy this index
+placed whose article row is still queued behind the decision (the writer stores it next) is
+verified on the shingles it was placed with, which are those of the text about to be stored; only
+a candidate whose row is not stored and that this index did not place (another crawler's copy in
+flight) is judged on its sketch. So the outcome does not depend on how far the writer has got.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -73,6 +77,10 @@ VERIFY_MARGIN = 0.2
 from 96 bins has a standard deviation of 0.05 around 0.5)."""
 MAX_VERIFIED = 8
 """At most this many candidates, best estimates first, are verified on their full text."""
+RECENTLY_PLACED = 128
+"""The shingle hashes of this many copies placed last are kept, for candidates whose article row
+is not written yet: far more than the copies a crawl has between its dedup decision and its store
+write (a few per spider), at some 20 KB each."""
 
 NEW_STORY, JOINED, UNCHANGED, DUPLICATE = "new_story", "joined", "unchanged", "duplicate"
 
@@ -220,6 +228,8 @@ class StoryIndex:
         self.layout = layout
         self.min_chars = min_chars
         self._memo: dict[str, U64 | None] = {}
+        self._recent: OrderedDict[str, U64] = OrderedDict()
+        """canonical URL -> shingle hashes of the copies placed last (`RECENTLY_PLACED`)."""
         self._placed: dict[str, list[tuple[str, int]]] = {}
         """fingerprint -> (canonical URL, story) of the copies this index placed: a copy whose row is
         not stored yet (its write queued behind this one) is still a copy another URL duplicates."""
@@ -364,6 +374,10 @@ class StoryIndex:
         outcome = JOINED if matches else NEW_STORY
         if not stored:
             self._placed.setdefault(fingerprint, []).append((url, story_id))
+            self._recent[url] = probe.hashes
+            self._recent.move_to_end(url)
+            if len(self._recent) > RECENTLY_PLACED:
+                self._recent.popitem(last=False)
         return Placement(
             outcome, url, fingerprint, story_id, similarity, matched=matches[0] if matches else None
         )
@@ -443,9 +457,11 @@ class StoryIndex:
     def _stored_hashes(self, canonical_url: str) -> U64 | None:
         if canonical_url not in self._memo:
             text = self.tables.article_text(canonical_url)
-            self._memo[canonical_url] = (
-                None if text is None else shingle_hashes(comparable_text(text), self.layout.shingle)
-            )
+            if text is None:
+                # Not stored (yet): a copy placed here moments ago, its row queued behind us?
+                self._memo[canonical_url] = self._recent.get(canonical_url)
+            else:
+                self._memo[canonical_url] = shingle_hashes(comparable_text(text), self.layout.shingle)
         return self._memo[canonical_url]
 
     def _similarity(self, hashes: U64 | None, values: U16 | None, doc: DocRow) -> float:
