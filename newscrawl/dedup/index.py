@@ -49,10 +49,10 @@ from newscrawl.dedup.text import (
     article_comparable_text,
     article_fingerprint,
     comparable_text,
+    normal_fingerprint,
     normalize_for_dedup,
     simplified_body,
     simplified_title,
-    text_fingerprint,
 )
 from newscrawl.dedup.urls import same_publisher
 from newscrawl.items import Article
@@ -140,13 +140,14 @@ def sketch_article(
     """The `ArticleSketch` of an (already cleaned) article, as `StoryIndex` computes it."""
     title, body = simplified_title(article), simplified_body(article)
     hashes, values, keys = _probe_parts(comparable_text(body), layout, min_chars)
+    body_normal = normalize_for_dedup(body)  # once, for the fingerprint and the length
     return ArticleSketch(
         title=title,
         body=body,
         layout=layout.name,
         min_chars=min_chars,
-        fingerprint=text_fingerprint(title, body),
-        body_chars=len(normalize_for_dedup(body)),
+        fingerprint=normal_fingerprint(normalize_for_dedup(title), body_normal),
+        body_chars=len(body_normal),
         hashes=hashes,
         sketch=values,
         keys=np.array(keys, dtype=np.uint64),
