@@ -37,8 +37,6 @@ from newscrawl.store import Store
 from newscrawl.workers import Preparation, cleaned_by_worker, prepare, prepared, take_sketch
 from tests.conftest import crawl, query
 
-pytestmark = pytest.mark.slow
-
 ORIGINAL = [
     "本報訊(記者 陳曉明 通訊員 劉建)8月3日，長(zhǎng)沙市公安局開福分局通報，"
     "該局近日破獲一起冒充客服實施電信網絡詐騙的案件，抓獲犯罪嫌疑人五名，為受害群眾追回損失八十餘萬元。",
@@ -192,6 +190,7 @@ def run_stats(db: Path) -> dict[str, int]:
     return json.loads(str(query(db, "SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]["stats"]))
 
 
+@pytest.mark.slow
 def test_rows_are_the_same_with_and_without_workers(crawls: tuple[Path, Path, str]) -> None:
     inline, offloaded, base = crawls
     assert stored(offloaded) == stored(inline)
@@ -218,6 +217,7 @@ def test_rows_are_the_same_with_and_without_workers(crawls: tuple[Path, Path, st
     ]
 
 
+@pytest.mark.slow
 def test_counters_are_the_same_and_the_worker_did_the_work(crawls: tuple[Path, Path, str]) -> None:
     inline, offloaded, _ = crawls
 
@@ -275,8 +275,9 @@ def test_prepare_cleans_and_sketches_as_the_pipelines_would() -> None:
     assert record.sketch is not None and record.sketch.fingerprint == article_fingerprint(article)
     for name in ("hashes", "sketch", "keys"):
         assert np.array_equal(getattr(record.sketch, name), getattr(expected, name))
-    # The record is not a field: not stored, not exported.
+    # The record is not a field: not stored, not exported, not read back from a record.
     assert "_newscrawl_prepared" not in article.to_dict()
+    assert prepared(Article.from_dict({**article.to_dict(), "_newscrawl_prepared": record})) is None
 
 
 def test_the_marker_survives_the_trip_back_and_not_a_change_of_text() -> None:
