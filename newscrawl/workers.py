@@ -13,6 +13,16 @@ second core does the extracting.
 own extracts on the reactor thread unless it sets a number (and guards its crawl with
 `if __name__ == "__main__":`, since each worker imports the main script).
 
+Right after extracting, a worker also does what the crawl's pipelines would do next to the
+article alone (`Preparation`, decided from `ITEM_PIPELINES`): the cleaning room's `clean_article`
+(when `CleanPipeline` comes right after the required-fields gate) and the dedup room's
+`sketch_article` (fingerprint, shingle hashes, MinHash sketch and band keys, when `DedupPipeline`
+runs). Those are pure functions of the text, and would otherwise run on the reactor and on the
+store's writer thread, which share one GIL. The article comes back with a `Prepared` record as an
+attribute (not a field: never stored, never exported, and no page can set it); `CleanPipeline`
+skips an article a worker cleaned, and the story index uses the sketch instead of computing it, so
+what is stored is the same with or without workers.
+
 What does not change: the spider callback still yields the article only once it is extracted, so
 the items, the page archive, the store's commit order and the frontier's "done" mark (which waits
 for the callback and its items) keep their order and their kill -9 guarantees. Workers are started
@@ -33,10 +43,15 @@ import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scrapy import signals
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 
+from newscrawl.clean import clean_article
+from newscrawl.dedup import ArticleSketch, sketch_article
 from newscrawl.extract import extract
 
 if TYPE_CHECKING:
@@ -44,8 +59,10 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
     from newscrawl.extract import Extraction, SiteHints
+    from newscrawl.items import Article
 
 logger = logging.getLogger(__name__)
 
@@ -81,17 +98,128 @@ def _die_with_parent(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+PREPARED = "_newscrawl_prepared"
+"""The attribute of an Article that holds its `Prepared` record."""
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What a worker does to an article after extracting it (see the module docstring)."""
+
+    clean: bool = False
+    """Apply `clean_article`, as `CleanPipeline` would."""
+    sketch: bool = False
+    """Compute the dedup sketch of the (cleaned) article, as the story index would."""
+
+    @classmethod
+    def for_pipelines(cls, settings: BaseSettings) -> Preparation:
+        """What the crawl's `ITEM_PIPELINES` let a worker do ahead of them. Cleaning moves only when
+        nothing but the required-fields gate runs before `CleanPipeline` (another pipeline there
+        could change the text it cleans); the sketch only when the dedup pipeline runs and reads
+        the text a worker can produce (the cleaned one, or the extracted one when nothing cleans)."""
+        from newscrawl.pipelines.clean import CleanPipeline
+        from newscrawl.pipelines.dedup import DedupPipeline
+        from newscrawl.pipelines.validate import ValidatePipeline
+
+        pipelines = [load_object(p) for p in build_component_list(settings.getwithbase("ITEM_PIPELINES"))]
+        clean = CleanPipeline in pipelines and all(
+            p is ValidatePipeline for p in pipelines[: pipelines.index(CleanPipeline)]
+        )
+        sketch = DedupPipeline in pipelines and (clean or CleanPipeline not in pipelines)
+        return cls(clean=clean, sketch=sketch)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a worker did to an extracted article beyond extracting it."""
+
+    title: str
+    body: str
+    """The title and body string objects the worker left on the article: a pipeline that replaces
+    either makes the article one the worker did not clean (`cleaned_by_worker`)."""
+    cleaned: bool
+    followed: tuple[str | None, ...] | None
+    """The related-link URLs of the article as extracted, when cleaning changed them (a link whose
+    title cleans to nothing is dropped): the spider follows those, as without workers."""
+    sketch: ArticleSketch | None
+
+
+def prepare(article: Article, preparation: Preparation) -> Article:
+    """The article as `preparation` says, with its `Prepared` record (the article itself when
+    nothing was done)."""
+    # Imported here: the pipelines import this module (for the `Prepared` record).
+    from newscrawl.pipelines.validate import missing_fields
+
+    cleaned = False
+    followed: tuple[str | None, ...] | None = None
+    # An article the gate drops as extracted, or one that cleaning leaves without a title or a body
+    # (which the gate lets through, since it judges the text as extracted), keeps the reactor's path.
+    if preparation.clean and not missing_fields(article):
+        done = clean_article(article)
+        if not missing_fields(done):
+            urls = tuple(link.url for link in article.related)
+            if urls != tuple(link.url for link in done.related):
+                followed = urls
+            # Mostly the Simplified forms equal the text: one string then travels back, not two.
+            if done.title_simplified == done.title:
+                done.title_simplified = done.title
+            if done.body_simplified == done.body:
+                done.body_simplified = done.body
+            article, cleaned = done, True
+    # Not cleaned here though it should have been: the reactor cleans it into new text, which a
+    # sketch of this one would not fit.
+    sketchable = cleaned or not preparation.clean
+    sketch = sketch_article(article) if preparation.sketch and sketchable else None
+    if cleaned or sketch is not None:
+        setattr(article, PREPARED, Prepared(article.title, article.body, cleaned, followed, sketch))
+    return article
+
+
+def prepared(article: Article) -> Prepared | None:
+    """The `Prepared` record of an article a worker extracted, if any."""
+    record = article.__dict__.get(PREPARED)
+    return record if isinstance(record, Prepared) else None
+
+
+def cleaned_by_worker(article: Article) -> bool:
+    """Whether a worker applied `clean_article` to this article's current title and body."""
+    record = prepared(article)
+    return (
+        record is not None
+        and record.cleaned
+        and article.title is record.title
+        and article.body is record.body
+    )
+
+
+def take_sketch(article: Article) -> ArticleSketch | None:
+    """The dedup sketch a worker computed, removed from the article (the last pipeline to read the record)."""
+    record = article.__dict__.pop(PREPARED, None)
+    return record.sketch if isinstance(record, Prepared) else None
+
+
 def _extract_in_worker(
-    body: bytes, url: str, headers: dict[str, str], hints: SiteHints, fetched_at: datetime
+    body: bytes,
+    url: str,
+    headers: dict[str, str],
+    hints: SiteHints,
+    fetched_at: datetime,
+    preparation: Preparation,
 ) -> Extraction:
-    return extract(body, url, headers, hints=hints, fetched_at=fetched_at)
+    result = extract(body, url, headers, hints=hints, fetched_at=fetched_at)
+    if result.article is not None:
+        result.article = prepare(result.article, preparation)
+    return result
 
 
 class ExtractionPool:
     """The crawl's worker processes (or none: then `extract` runs on the reactor thread)."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, preparation: Preparation | None = None) -> None:
         self.workers = max(0, workers)
+        self.preparation = preparation or Preparation()
+        """What workers do after extracting; nothing when extracting on the reactor thread, where
+        the pipelines do it anyway."""
         self._executor: ProcessPoolExecutor | None = None
         self.crashes = 0
 
@@ -106,7 +234,9 @@ class ExtractionPool:
                 # at module level would start it again there. Set the number to vouch for yours.
                 logger.info("Extracting on the reactor thread: run by a script, not a command")
                 workers = 0
-            pool = cls(auto_workers() if workers < 0 else workers)
+            pool = cls(
+                auto_workers() if workers < 0 else workers, Preparation.for_pipelines(crawler.settings)
+            )
             if pool.workers and not _asyncio_reactor():
                 logger.info("Extracting on the reactor thread: worker processes need the asyncio reactor")
                 pool.workers = 0
@@ -139,7 +269,7 @@ class ExtractionPool:
         """`newscrawl.extract.extract` of one page, in a worker when there are workers."""
         if not self.workers:
             return extract(body, url, headers, hints=hints, fetched_at=fetched_at)
-        args = (body, url, dict(headers), hints, fetched_at)
+        args = (body, url, dict(headers), hints, fetched_at, self.preparation)
         for attempt in (1, 2):
             self.start()
             assert self._executor is not None
@@ -184,4 +314,14 @@ def _asyncio_reactor() -> bool:
         return False
 
 
-__all__ = ["ExtractionPool", "WorkerCrashed", "auto_workers"]
+__all__ = [
+    "ExtractionPool",
+    "Preparation",
+    "Prepared",
+    "WorkerCrashed",
+    "auto_workers",
+    "cleaned_by_worker",
+    "prepare",
+    "prepared",
+    "take_sketch",
+]

@@ -323,14 +323,30 @@ def test_threshold_must_be_a_jaccard_index(db_path: Path) -> None:
 
 @pytest.mark.corpus
 def test_a_copy_indexed_but_not_stored_is_judged_on_its_sketch(db_path: Path) -> None:
-    """Another crawler's copy in flight (indexed, row not yet written), or one whose store failed."""
+    """Another crawler's copy in flight (indexed by its index, row not yet written), or one whose
+    store failed in an earlier run."""
     articles = copies()
     with Store(db_path) as store:
-        index = StoryIndex(store)
-        ghost = index.place(articles["seed"])  # never stored
-        later = keep(store, index, articles["simplified"])
+        ghost = StoryIndex(store).place(articles["seed"])  # never stored
+        later = keep(store, StoryIndex(store), articles["simplified"])
     assert later.outcome == JOINED and later.story_id == ghost.story_id
     assert later.matched is not None and not later.matched.exact
+
+
+def test_a_copy_placed_by_this_index_is_verified_exactly_before_its_row_is_written(tmp_path: Path) -> None:
+    """The crawl's own previous copy, its row still queued behind the decision: the outcome is the
+    one the stored row would give, however far the writer has got."""
+    articles = copies()
+    with Store(tmp_path / "queued.db") as store:
+        index = StoryIndex(store)
+        index.place(articles["seed"])  # its row is written after the next decision
+        queued = keep(store, index, articles["simplified"])
+    with Store(tmp_path / "stored.db") as store:
+        index = StoryIndex(store)
+        keep(store, index, articles["seed"])
+        stored = keep(store, index, articles["simplified"])
+    assert queued.matched is not None and queued.matched.exact
+    assert (queued.outcome, queued.similarity) == (stored.outcome, stored.similarity)
 
 
 @pytest.mark.corpus

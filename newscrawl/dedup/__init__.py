@@ -13,6 +13,7 @@ Public API:
     text_fingerprint(title, body) -> str            same text, same value
     comparable_text(body) -> str                    what near-duplicate detection shingles
     StoryIndex(store, threshold=0.5)                place(article) -> Placement; lookup, catch_up, rebuild
+    sketch_article(article) -> ArticleSketch        what `place` computes from the text alone, ahead of it
 
 Modules: `urls`, `text`, `minhash` (shingles, one-permutation MinHash, LSH band keys), `index`.
 """
@@ -25,9 +26,11 @@ from newscrawl.dedup.index import (
     JOINED,
     NEW_STORY,
     UNCHANGED,
+    ArticleSketch,
     Match,
     Placement,
     StoryIndex,
+    sketch_article,
 )
 from newscrawl.dedup.text import (
     article_comparable_text,
@@ -52,6 +55,7 @@ __all__ = [
     "JOINED",
     "NEW_STORY",
     "UNCHANGED",
+    "ArticleSketch",
     "CanonicalChoice",
     "Match",
     "Placement",
@@ -66,5 +70,6 @@ __all__ = [
     "resolve_canonical",
     "same_site",
     "site_key",
+    "sketch_article",
     "text_fingerprint",
 ]

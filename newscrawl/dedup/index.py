@@ -15,13 +15,17 @@ date never displace a dated one; ties go to the copy indexed first). Every copy'
 up later, it becomes the reference and the others' similarities are recomputed.
 
 Candidates come from the LSH bands (`newscrawl.dedup.minhash`) and are verified on real shingle
-sets built from the stored text, so decisions do not depend on sketch noise. A candidate whose
-article row is not (yet) stored — another crawler's copy in flight — is judged on its sketch.
+sets built from the stored text, so decisions do not depend on sketch noise. A copy this index
+placed whose article row is still queued behind the decision (the writer stores it next) is
+verified on the shingles it was placed with, which are those of the text about to be stored; only
+a candidate whose row is not stored and that this index did not place (another crawler's copy in
+flight) is judged on its sketch. So the outcome does not depend on how far the writer has got.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -45,8 +49,10 @@ from newscrawl.dedup.text import (
     article_comparable_text,
     article_fingerprint,
     comparable_text,
+    normal_fingerprint,
     normalize_for_dedup,
     simplified_body,
+    simplified_title,
 )
 from newscrawl.dedup.urls import same_publisher
 from newscrawl.items import Article
@@ -71,6 +77,10 @@ VERIFY_MARGIN = 0.2
 from 96 bins has a standard deviation of 0.05 around 0.5)."""
 MAX_VERIFIED = 8
 """At most this many candidates, best estimates first, are verified on their full text."""
+RECENTLY_PLACED = 128
+"""The shingle hashes of this many copies placed last are kept, for candidates whose article row
+is not written yet: far more than the copies a crawl has between its dedup decision and its store
+write (a few per spider), at some 20 KB each."""
 
 NEW_STORY, JOINED, UNCHANGED, DUPLICATE = "new_story", "joined", "unchanged", "duplicate"
 
@@ -79,11 +89,77 @@ NEW_STORY, JOINED, UNCHANGED, DUPLICATE = "new_story", "joined", "unchanged", "d
 class Probe:
     """A text prepared for the index: its shingle hashes, sketch and band keys."""
 
-    text: str
     hashes: U64
     sketch: U16 | None
     """None when the text is shorter than `min_chars`: such a text is not compared."""
     keys: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ArticleSketch:
+    """What the index computes from an article's text alone, computed ahead of `place`: in an
+    extraction worker (`newscrawl.workers`), so that only the lookups and writes are left for the
+    thread that holds the database. Arrays, a string and two ints: cheap to pickle.
+
+    It holds the very `title`/`body` string objects it was computed from (the Simplified ones),
+    so `fits` can tell in O(1) whether the article still has that text: a field replaced since
+    (by a pipeline of a user's, say) makes the index compute the sketch again."""
+
+    title: str
+    body: str
+    layout: str
+    """`Layout.name` of the layout it was made with."""
+    min_chars: int
+    fingerprint: str
+    """`article_fingerprint`."""
+    body_chars: int
+    """Letters and digits of the Simplified body (`normalize_for_dedup`)."""
+    hashes: U64
+    """Shingle hashes of the comparable text."""
+    sketch: U16 | None
+    """None when the comparable text is shorter than `min_chars`."""
+    keys: U64
+    """Band keys of `sketch` (empty without one)."""
+
+    def fits(self, article: Article, layout: Layout, min_chars: int) -> bool:
+        """Whether this is the sketch an index with `layout` and `min_chars` makes of `article`."""
+        return (
+            simplified_title(article) is self.title
+            and simplified_body(article) is self.body
+            and self.layout == layout.name
+            and self.min_chars == min_chars
+        )
+
+    def probe(self) -> Probe:
+        return Probe(self.hashes, self.sketch, [int(k) for k in self.keys])
+
+
+def sketch_article(
+    article: Article, layout: Layout = DEFAULT_LAYOUT, min_chars: int = MIN_CHARS
+) -> ArticleSketch:
+    """The `ArticleSketch` of an (already cleaned) article, as `StoryIndex` computes it."""
+    title, body = simplified_title(article), simplified_body(article)
+    hashes, values, keys = _probe_parts(comparable_text(body), layout, min_chars)
+    body_normal = normalize_for_dedup(body)  # once, for the fingerprint and the length
+    return ArticleSketch(
+        title=title,
+        body=body,
+        layout=layout.name,
+        min_chars=min_chars,
+        fingerprint=normal_fingerprint(normalize_for_dedup(title), body_normal),
+        body_chars=len(body_normal),
+        hashes=hashes,
+        sketch=values,
+        keys=np.array(keys, dtype=np.uint64),
+    )
+
+
+def _probe_parts(text: str, layout: Layout, min_chars: int) -> tuple[U64, U16 | None, list[int]]:
+    hashes = shingle_hashes(text, layout.shingle)
+    if len(text) < min_chars or not len(hashes):
+        return hashes, None, []
+    values = sketch(hashes, layout)
+    return hashes, values, band_keys(values, layout)
 
 
 @dataclass(frozen=True)
@@ -153,6 +229,8 @@ class StoryIndex:
         self.layout = layout
         self.min_chars = min_chars
         self._memo: dict[str, U64 | None] = {}
+        self._recent: OrderedDict[str, U64] = OrderedDict()
+        """canonical URL -> shingle hashes of the copies placed last (`RECENTLY_PLACED`)."""
         self._placed: dict[str, list[tuple[str, int]]] = {}
         """fingerprint -> (canonical URL, story) of the copies this index placed: a copy whose row is
         not stored yet (its write queued behind this one) is still a copy another URL duplicates."""
@@ -168,11 +246,8 @@ class StoryIndex:
 
     def probe(self, text: str) -> Probe:
         """Prepare a comparable text (`newscrawl.dedup.text.comparable_text`) for lookups."""
-        hashes = shingle_hashes(text, self.layout.shingle)
-        if len(text) < self.min_chars or not len(hashes):
-            return Probe(text, hashes, None)
-        values = sketch(hashes, self.layout)
-        return Probe(text, hashes, values, band_keys(values, self.layout))
+        hashes, values, keys = _probe_parts(text, self.layout, self.min_chars)
+        return Probe(hashes, values, keys)
 
     def lookup(self, probe: Probe, exclude_doc: int | None = None) -> list[Match]:
         """The stored copies at least `threshold` similar to the probe, most similar first."""
@@ -217,29 +292,42 @@ class StoryIndex:
         self._memo.clear()
         return self.lookup(self.probe(article_comparable_text(article)))
 
-    def agrees_with_stored(self, canonical_url: str, article: Article) -> bool:
+    def agrees_with_stored(
+        self, canonical_url: str, article: Article, sketch: ArticleSketch | None = None
+    ) -> bool:
         """Whether an article may be stored under `canonical_url`: nothing is indexed there, or
         what is reads the same or near enough. A page declaring another page's URL as its own
-        (a CMS putting one URL on every article) fails this."""
+        (a CMS putting one URL on every article) fails this. `sketch`: see `place`."""
         doc = self.tables.doc_by_url(canonical_url)
-        if doc is None or doc.fingerprint == article_fingerprint(article):
+        sketch = self._usable(sketch, article)
+        fingerprint = sketch.fingerprint if sketch is not None else article_fingerprint(article)
+        if doc is None or doc.fingerprint == fingerprint:
             return True
         self._memo.clear()
         stored = self._stored_hashes(canonical_url)
         if stored is None:
             return True
-        mine = shingle_hashes(article_comparable_text(article), self.layout.shingle)
+        if sketch is not None:
+            mine = sketch.hashes
+        else:
+            mine = shingle_hashes(article_comparable_text(article), self.layout.shingle)
         return jaccard(mine, stored) >= self.threshold
 
     # -- placing -----------------------------------------------------------------------------
 
-    def place(self, article: Article, *, stored: bool = False) -> Placement:
+    def place(
+        self, article: Article, *, stored: bool = False, sketch: ArticleSketch | None = None
+    ) -> Placement:
         """Index an article about to be stored (or, with `stored=True`, one already in `articles`,
-        whose row is updated too) and return its story. See the module docstring."""
+        whose row is updated too) and return its story. See the module docstring.
+
+        `sketch`: the article's `sketch_article`, computed ahead; used only when it `fits` the
+        article and this index (else computed here), so the decision is the same either way."""
         if self._stale:
             self.catch_up()
         url = article.canonical_url or article.url
-        fingerprint = article_fingerprint(article)
+        sketch = self._usable(sketch, article)
+        fingerprint = sketch.fingerprint if sketch is not None else article_fingerprint(article)
         self._memo.clear()
         with self.store.transaction():
             doc = self.tables.doc_by_url(url)
@@ -248,10 +336,14 @@ class StoryIndex:
                     self.tables.set_article_dedup(url, fingerprint, doc.story_id, doc.similarity)
                 return Placement(UNCHANGED, url, fingerprint, doc.story_id, doc.similarity)
             if doc is None and not stored:
-                same = self._same_text_on_site(url, fingerprint, article)
+                if sketch is not None:
+                    body_chars = sketch.body_chars
+                else:
+                    body_chars = len(normalize_for_dedup(simplified_body(article)))
+                same = self._same_text_on_site(url, fingerprint, body_chars)
                 if same is not None:
                     return Placement(DUPLICATE, url, fingerprint, same[1], 1.0, duplicate_of=same[0])
-            probe = self.probe(article_comparable_text(article))
+            probe = sketch.probe() if sketch is not None else self.probe(article_comparable_text(article))
             if doc is not None:
                 self._detach(doc)
             matches = self.lookup(probe, exclude_doc=doc.doc_id if doc else None)
@@ -283,6 +375,10 @@ class StoryIndex:
         outcome = JOINED if matches else NEW_STORY
         if not stored:
             self._placed.setdefault(fingerprint, []).append((url, story_id))
+            self._recent[url] = probe.hashes
+            self._recent.move_to_end(url)
+            if len(self._recent) > RECENTLY_PLACED:
+                self._recent.popitem(last=False)
         return Placement(
             outcome, url, fingerprint, story_id, similarity, matched=matches[0] if matches else None
         )
@@ -341,12 +437,15 @@ class StoryIndex:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _usable(self, sketch: ArticleSketch | None, article: Article) -> ArticleSketch | None:
+        return sketch if sketch is not None and sketch.fits(article, self.layout, self.min_chars) else None
+
     def _same_text_on_site(
-        self, url: str, fingerprint: str, article: Article
+        self, url: str, fingerprint: str, body_chars: int
     ) -> tuple[str, int | None] | None:
         # A text this short could be shared by different pages of a site (a photo with a stock
         # caption): they are kept apart.
-        if len(normalize_for_dedup(simplified_body(article))) < self.min_chars:
+        if body_chars < self.min_chars:
             return None
         for other, story_id in self.tables.articles_with_fingerprint(fingerprint):
             if other != url and same_publisher(other, url):
@@ -359,9 +458,11 @@ class StoryIndex:
     def _stored_hashes(self, canonical_url: str) -> U64 | None:
         if canonical_url not in self._memo:
             text = self.tables.article_text(canonical_url)
-            self._memo[canonical_url] = (
-                None if text is None else shingle_hashes(comparable_text(text), self.layout.shingle)
-            )
+            if text is None:
+                # Not stored (yet): a copy placed here moments ago, its row queued behind us?
+                self._memo[canonical_url] = self._recent.get(canonical_url)
+            else:
+                self._memo[canonical_url] = shingle_hashes(comparable_text(text), self.layout.shingle)
         return self._memo[canonical_url]
 
     def _similarity(self, hashes: U64 | None, values: U16 | None, doc: DocRow) -> float:

@@ -72,7 +72,12 @@ def simplified_body(article: Article) -> str:
 def text_fingerprint(title: str, body: str) -> str:
     """Hex digest of the normal form of title and body: equal exactly when the two texts read the
     same letter for letter (any script, width, punctuation, whitespace, inline pinyin)."""
-    data = normalize_for_dedup(title) + "\x1f" + normalize_for_dedup(body)
+    return normal_fingerprint(normalize_for_dedup(title), normalize_for_dedup(body))
+
+
+def normal_fingerprint(title_normal: str, body_normal: str) -> str:
+    """`text_fingerprint` from the normal forms (`normalize_for_dedup`) of title and body."""
+    data = title_normal + "\x1f" + body_normal
     return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
 
 

@@ -9,7 +9,9 @@ aliases once the store pipeline has written it (`item_scraped`).
 
 The decision reads and writes the story index, so it runs as one operation of the session's batch
 writer, on the writer thread (`submit_and_get`): the reactor never waits for a database lock, and
-the index rows reach the disk in the same ordered stream as the article they were made for.
+the index rows reach the disk in the same ordered stream as the article they were made for. What
+the decision computes from the text alone (fingerprint, shingles, MinHash) an extraction worker has
+usually computed already (`newscrawl.workers.take_sketch`); without it the index computes it there.
 
 Settings: `NEWSCRAWL_DEDUP_THRESHOLD` (Jaccard index, default 0.5), `NEWSCRAWL_URL_RULES`
 (`[[pattern, replacement], …]` for every site); a spider may add its own as `url_rules`.
@@ -31,6 +33,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from newscrawl.dedup import (
     DEFAULT_THRESHOLD,
     DUPLICATE,
+    ArticleSketch,
     Placement,
     StoryIndex,
     UrlRule,
@@ -40,6 +43,7 @@ from newscrawl.dedup import (
 from newscrawl.extensions import CrawlSession
 from newscrawl.items import Article
 from newscrawl.state.engine import reactor_running, twisted_reactor
+from newscrawl.workers import take_sketch
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -107,14 +111,17 @@ class DedupPipeline:
         if not isinstance(item, Article):
             return item
         rules = self.rules  # read here: the writer thread does not touch the spider
+        sketch = take_sketch(item)
         writer = CrawlSession.of(self.crawler).writer
         if _inline(writer):
             # No writer thread at work (an in-memory database, a test without a reactor): decide
             # here, in a transaction of our own on the writer's connection.
             with writer.store.transaction():
-                decision = self.decide(item, rules, writer.store)
+                decision = self.decide(item, rules, writer.store, sketch)
         else:
-            decided = writer.submit_and_get(partial(self.decide, item, rules), label=f"dedup {item.url}")
+            decided = writer.submit_and_get(
+                partial(self.decide, item, rules, sketch=sketch), label=f"dedup {item.url}"
+            )
             decision = await maybe_deferred_to_future(decided)
         return self.apply(item, decision)
 
@@ -141,8 +148,16 @@ class DedupPipeline:
         self.pending_aliases[decision.canonical_url] = decision.aliases
         return item
 
-    def decide(self, item: Article, rules: tuple[UrlRule, ...], store: Store) -> Decision:
-        """Canonical URL, duplicate or story of one article (a writer operation: runs in its transaction)."""
+    def decide(
+        self,
+        item: Article,
+        rules: tuple[UrlRule, ...],
+        store: Store,
+        sketch: ArticleSketch | None = None,
+    ) -> Decision:
+        """Canonical URL, duplicate or story of one article (a writer operation: runs in its
+        transaction). `sketch`: the article's text sketch computed ahead, if any (the index checks
+        that it fits the article, and computes it when not)."""
         counters: list[tuple[str, int]] = []
         index = self.index_of(store, counters)
         choice = resolve_canonical(item.url, item.canonical_url or None, rules)
@@ -154,7 +169,7 @@ class DedupPipeline:
             )
         # A page naming another URL as its own is believed only if what is stored there reads the
         # same, so a CMS stamping one URL on every article cannot merge them.
-        elif choice.reason == "declared" and not index.agrees_with_stored(canonical, item):
+        elif choice.reason == "declared" and not index.agrees_with_stored(canonical, item, sketch):
             counters.append(("newscrawl/dedup/canonical_ignored/declared-other-text", 1))
             logger.info("%s declares %s as canonical, which holds another text: ignored", item.url, canonical)
             fetched = resolve_canonical(item.url, None, rules)
@@ -171,7 +186,7 @@ class DedupPipeline:
             )
         self.seen.add(canonical)
 
-        placement = index.place(dataclasses.replace(item, canonical_url=canonical))
+        placement = index.place(dataclasses.replace(item, canonical_url=canonical), sketch=sketch)
         if placement.outcome == DUPLICATE:
             assert placement.duplicate_of is not None
             counters.append(("newscrawl/dedup/exact_duplicate", 1))

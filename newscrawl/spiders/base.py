@@ -8,7 +8,7 @@ domains up to `NEWSCRAWL_RELATED_DEPTH` hops. A site file only sets class attrib
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from scrapy.linkextractors import LinkExtractor
 from newscrawl.extract import SiteHints
 from newscrawl.middlewares.failures import FetchErrorLog
 from newscrawl.store import CST
-from newscrawl.workers import ExtractionPool
+from newscrawl.workers import ExtractionPool, prepared
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -189,12 +189,19 @@ class NewsSpider(scrapy.Spider):
             self.count("newscrawl/extract/no_article")
             return
         article = self.finish_article(result.article, response, fetched_at)
+        # The links as extracted: a worker that cleaned the article may have dropped some.
+        record = prepared(article)
+        urls: Iterable[str | None] = [link.url for link in article.related]
+        if record is not None:
+            self.count("newscrawl/workers/prepared")
+            if record.followed is not None:
+                urls = record.followed
         yield article
         depth = int(response.meta.get("related_depth", 0))
         if depth < self.settings.getint("NEWSCRAWL_RELATED_DEPTH", 1):
-            for link in article.related:
-                if link.url and link.url.startswith(("http://", "https://")) and self.is_allowed(link.url):
-                    yield self.article_request(link.url, depth=depth + 1)
+            for url in urls:
+                if url and url.startswith(("http://", "https://")) and self.is_allowed(url):
+                    yield self.article_request(url, depth=depth + 1)
 
     def finish_article(self, article: Article, response: Response, fetched_at: datetime) -> Article:
         """Add what only the crawl knows: which site, which region, the HTTP status and fetch time."""
