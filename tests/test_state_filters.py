@@ -17,7 +17,7 @@ from pathlib import Path
 from newscrawl.extensions import CrawlSession
 from newscrawl.state.frontier import seen_filter
 from newscrawl.store import Store
-from newscrawl.store.bloom import BloomFilter, text_key
+from newscrawl.store.bloom import BloomFilter, BoundedSet, text_key
 from newscrawl.store.frontier import add_seen, is_seen, open_job
 from newscrawl.store.history import KnownUrls, find_stored, page_validators
 from tests.conftest import query
@@ -45,6 +45,15 @@ def test_a_bloom_filter_never_forgets_and_rarely_imagines() -> None:
         text.add(text_key(url))
     assert all(text_key(u) in text for u in urls)
     assert sum(text_key(u + "?x") in text for u in urls) < 50
+
+
+def test_a_bounded_set_forgets_the_oldest_first() -> None:
+    recent: BoundedSet[int] = BoundedSet(maxlen=3)
+    for key in (1, 2, 3, 1, 4):  # 1 again: still the oldest entry (an answer, not a use count)
+        recent.add(key)
+    assert len(recent) == 3
+    assert 1 not in recent and 2 in recent
+    assert 4 in recent and 3 in recent
 
 
 def test_the_seen_filter_holds_what_the_job_had_seen(db_path: Path) -> None:

@@ -31,6 +31,7 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from newscrawl.extensions import _RUNS_OF_THIS_PROCESS, CrawlSession
 from newscrawl.state.revisit import RevisitPolicy
 from newscrawl.store import CST
+from newscrawl.store.bloom import BoundedSet
 from newscrawl.store.history import (
     KnownUrls,
     find_stored,
@@ -104,6 +105,9 @@ class RevisitMiddleware(BaseSpiderMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.policy = RevisitPolicy.from_settings(crawler.settings)
+        self._stored_by_job: BoundedSet[str] = BoundedSet()
+        """Canonical URLs lately found stored by this crawl's job: linked again and again (related
+        lists), each is dropped without a query. (Stays true: the job's runs only store more.)"""
         self._skipped: set[bytes] = set()
         """Digests of the URLs skipped this run, so each counts once however often it is linked
         (as many as the listing pages of one run link: 8 bytes each)."""
@@ -114,11 +118,16 @@ class RevisitMiddleware(BaseSpiderMiddleware):
         session = CrawlSession.current(self.crawler)
         if session is None:
             return request  # no database in this process (a distributed worker): nothing to skip
+        if request.url in self._stored_by_job:
+            return None
         stored = find_stored(session.reader, request.url, known_urls(session))
         if stored is None:
             return request
         stats = self.crawler.stats
         if session.job is not None and stored.last_run_id in session.job.run_ids:
+            if stored.canonical_url == request.url:
+                # Only the row's own key: a fetched URL or an alias can come to lead elsewhere.
+                self._stored_by_job.add(request.url)
             return None  # stored by this very crawl, linked again: a duplicate, not a skip
         if self.policy.due(stored, datetime.now(CST)):
             request.meta[REVISIT_KEY] = True

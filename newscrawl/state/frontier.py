@@ -39,7 +39,7 @@ from scrapy.utils.request import referer_str, request_from_dict
 
 from newscrawl.extensions import CrawlSession, records_runs
 from newscrawl.state.engine import watch_finished_requests
-from newscrawl.store.bloom import BloomFilter
+from newscrawl.store.bloom import BloomFilter, BoundedSet
 from newscrawl.store.frontier import (
     add_request,
     add_seen,
@@ -126,6 +126,9 @@ class FrontierDupeFilter(BaseDupeFilter):
         """Fingerprints whose insert is not committed yet (SQL cannot see them) -> its ticket."""
         self._recent_order: deque[tuple[int, int]] = deque()
         self._filter: BloomFilter | None = None
+        self._seen_lately: BoundedSet[int] = BoundedSet()
+        """Fingerprints lately found or made seen: a duplicate link (a listing page links its
+        articles again, related lists link each other) is answered without a query."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -146,14 +149,16 @@ class FrontierDupeFilter(BaseDupeFilter):
             self._memory.add(raw)
             return False
         fp = fingerprint64(raw)
-        if fp in self._recent:
+        if fp in self._recent or fp in self._seen_lately:
             return True
         if self._filter is None:
             self._filter = seen_filter(session, job)
         # Most requests are new: the filter says so without a query (and its GIL hand-off).
         if fp in self._filter and is_seen(session.reader, job.id, fp):
+            self._seen_lately.add(fp)
             return True
         self._filter.add(fp)
+        self._seen_lately.add(fp)
         ticket = session.writer.submit(partial(_add_seen, job_id=job.id, fingerprint=fp), label="seen")
         self._recent[fp] = ticket
         self._recent_order.append((ticket, fp))

@@ -12,8 +12,11 @@ false-positive rate climbs and more lookups go to SQLite, which is only slower, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from typing import Generic, TypeVar
 
+K = TypeVar("K", bound=Hashable)
 _MASK64 = (1 << 64) - 1
 
 
@@ -59,3 +62,27 @@ def text_key(text: str) -> int:
     """A 64-bit key for a string, for one process's filter (Python's string hash, salted per process,
     spreads well and costs nothing for a string hashed before)."""
     return hash(text) * 0x9E3779B97F4A7C15
+
+
+class BoundedSet(Generic[K]):
+    """The last `maxlen` keys added, for answers that never change once true (a fingerprint the job
+    has seen stays seen; an article stored by this job stays stored): the oldest go first, so memory
+    stays flat, and a key forgotten is only asked of SQLite again."""
+
+    __slots__ = ("_keys", "maxlen")
+
+    def __init__(self, maxlen: int = 100_000) -> None:
+        self._keys: OrderedDict[K, None] = OrderedDict()
+        self.maxlen = maxlen
+
+    def add(self, key: K) -> None:
+        keys = self._keys
+        keys[key] = None
+        if len(keys) > self.maxlen:
+            keys.popitem(last=False)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
