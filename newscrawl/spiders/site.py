@@ -30,7 +30,6 @@ import scrapy
 from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
@@ -137,8 +136,8 @@ class SiteSpider(NewsSpider):
 
     def article_links(self, response: TextResponse) -> list[str]:
         found: list[str] = []
-        for link in LinkExtractor().extract_links(response):
-            url = self.clean_url(link.url)
+        for link in self.page_links(response):
+            url = self.clean_url(link)
             if url not in found and self.is_article_url(url) and self.is_allowed(url):
                 found.append(url)
         if self.check_articles:

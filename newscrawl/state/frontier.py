@@ -39,6 +39,7 @@ from scrapy.utils.request import referer_str, request_from_dict
 
 from newscrawl.extensions import CrawlSession, records_runs
 from newscrawl.state.engine import watch_finished_requests
+from newscrawl.store.bloom import BloomFilter, BoundedSet
 from newscrawl.store.frontier import (
     add_request,
     add_seen,
@@ -47,6 +48,7 @@ from newscrawl.store.frontier import (
     pending_count,
     pending_requests,
     remove_request,
+    seen_fingerprints,
 )
 from newscrawl.store.history import stored_in_runs
 
@@ -79,6 +81,25 @@ def fingerprint64(fingerprint: bytes) -> int:
     return int.from_bytes(fingerprint[:8], "big", signed=True)
 
 
+_SEEN_FILTERS: dict[tuple[str, int], BloomFilter] = {}
+"""Per database and job, every fingerprint its seen set holds or is about to hold (this process is
+the only writer: the database lock keeps other crawls out). Shared by the dupefilters of one process,
+should two crawlers work on one job."""
+
+
+def seen_filter(session: CrawlSession, job: Job) -> BloomFilter:
+    """The job's seen-set filter, filled from `frontier_seen` on first use."""
+    path = session.store.path
+    where = f"memory:{id(session.store)}" if str(path) == ":memory:" else str(path.resolve())
+    found = _SEEN_FILTERS.get((where, job.id))
+    if found is None:
+        found = BloomFilter()
+        # Everything committed so far; what this process adds from now on goes in before its insert.
+        found.update(seen_fingerprints(session.reader, job.id))
+        _SEEN_FILTERS[where, job.id] = found
+    return found
+
+
 def _add_seen(store: Store, *, job_id: int, fingerprint: int) -> None:
     add_seen(store.conn, job_id, fingerprint)
 
@@ -104,6 +125,10 @@ class FrontierDupeFilter(BaseDupeFilter):
         self._recent: dict[int, int] = {}
         """Fingerprints whose insert is not committed yet (SQL cannot see them) -> its ticket."""
         self._recent_order: deque[tuple[int, int]] = deque()
+        self._filter: BloomFilter | None = None
+        self._seen_lately: BoundedSet[int] = BoundedSet()
+        """Fingerprints lately found or made seen: a duplicate link (a listing page links its
+        articles again, related lists link each other) is answered without a query."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -124,12 +149,27 @@ class FrontierDupeFilter(BaseDupeFilter):
             self._memory.add(raw)
             return False
         fp = fingerprint64(raw)
-        if fp in self._recent or is_seen(session.reader, job.id, fp):
+        if fp in self._recent or fp in self._seen_lately:
             return True
+        if self._filter is None:
+            self._filter = seen_filter(session, job)
+        # Most requests are new: the filter says so without a query (and its GIL hand-off).
+        if fp in self._filter and is_seen(session.reader, job.id, fp):
+            self._seen_lately.add(fp)
+            return True
+        self._filter.add(fp)
+        self._seen_lately.add(fp)
         ticket = session.writer.submit(partial(_add_seen, job_id=job.id, fingerprint=fp), label="seen")
         self._recent[fp] = ticket
         self._recent_order.append((ticket, fp))
         return False
+
+    def close(self, reason: str) -> Deferred[None] | None:
+        if self._filter is not None:
+            # The job's filter lives as long as a crawl of the job runs in this process.
+            for key in [k for k, f in _SEEN_FILTERS.items() if f is self._filter]:
+                del _SEEN_FILTERS[key]
+        return None
 
     def _committed(self, ticket: int) -> None:
         while self._recent_order and self._recent_order[0][0] <= ticket:

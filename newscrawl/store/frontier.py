@@ -17,6 +17,7 @@ the caller holds (the crawl's batched writes).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -143,6 +144,12 @@ def is_seen(conn: sqlite3.Connection, job_id: int, fingerprint: int) -> bool:
         "SELECT 1 FROM frontier_seen WHERE job_id = ? AND fingerprint = ?", (job_id, fingerprint)
     ).fetchone()
     return row is not None
+
+
+def seen_fingerprints(conn: sqlite3.Connection, job_id: int) -> Iterator[int]:
+    """Every fingerprint of a job's seen set, in no particular order."""
+    for (fingerprint,) in conn.execute("SELECT fingerprint FROM frontier_seen WHERE job_id = ?", (job_id,)):
+        yield int(fingerprint)
 
 
 def add_seen(conn: sqlite3.Connection, job_id: int, fingerprint: int) -> None:

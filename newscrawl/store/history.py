@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from newscrawl.store.bloom import BloomFilter, text_key
 from newscrawl.store.pages import unpack_body
 
 if TYPE_CHECKING:
@@ -81,11 +83,84 @@ class StoredArticle:
     last_run_id: int | None
 
 
-def find_stored(conn: sqlite3.Connection, url: str) -> StoredArticle | None:
+class KnownUrls:
+    """Every URL the store may know an article or a page by — the `url` and `canonical_url` of
+    `articles`, the `alias_url` of `article_aliases`, the `url` of `pages` — as a Bloom filter, so
+    that `find_stored` and `page_validators` answer "nothing" without a query for a URL it does not
+    hold (most URLs of a crawl: nothing is stored under them yet).
+
+    Exact by construction: `watch` puts temporary triggers on a connection that add every key it
+    writes to the filter inside the write's own transaction (so before anyone can read it), and `fill`
+    adds what the tables hold. The filter is `ready` only once every connection that writes has been
+    watched and filled; until then, and on any URL it does hold, the lookups ask SQLite as before. A
+    writer it does not watch (another process) must not write meanwhile: the crawl's database lock
+    sees to that; see `newscrawl.middlewares.revisit` for the connections of one process.
+    """
+
+    _TRIGGERS = (
+        # (table, trigger name, event, keys): an UPDATE of other columns adds no key.
+        ("articles", "insert", "INSERT", "NEW.canonical_url), newscrawl_known_url(NEW.url"),
+        (
+            "articles",
+            "update",
+            "UPDATE OF canonical_url, url",
+            "NEW.canonical_url), newscrawl_known_url(NEW.url",
+        ),
+        ("article_aliases", "insert", "INSERT", "NEW.alias_url"),
+        ("article_aliases", "update", "UPDATE OF alias_url", "NEW.alias_url"),
+        ("pages", "insert", "INSERT", "NEW.url"),
+        ("pages", "update", "UPDATE OF url", "NEW.url"),
+    )
+
+    def __init__(self, bits_log2: int = 23) -> None:
+        self._bloom = BloomFilter(bits_log2)
+        self._lock = threading.Lock()
+        """Both connections' triggers add (the writer thread's and the reactor's): setting a bit is a
+        read-modify-write of its byte, and two at once could lose one."""
+        self.ready = False
+
+    def add(self, url: object) -> None:
+        if isinstance(url, str):
+            key = text_key(url)
+            with self._lock:
+                self._bloom.add(key)
+
+    def may_know(self, url: str) -> bool:
+        """False only if nothing is stored under `url`."""
+        return not self.ready or text_key(url) in self._bloom
+
+    def watch(self, conn: sqlite3.Connection) -> None:
+        """From now on, every key `conn` writes goes into the filter before its transaction commits."""
+        conn.create_function("newscrawl_known_url", 1, self._udf)
+        for table, name, event, keys in self._TRIGGERS:
+            conn.execute(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS newscrawl_known_{table}_{name}"
+                f" AFTER {event} ON main.{table} BEGIN SELECT newscrawl_known_url({keys}); END"
+            )
+
+    def fill(self, conn: sqlite3.Connection) -> None:
+        """Add every key the tables hold, as `conn` sees them."""
+        for sql in (
+            "SELECT canonical_url FROM articles",
+            "SELECT url FROM articles",
+            "SELECT alias_url FROM article_aliases",
+            "SELECT url FROM pages",
+        ):
+            for (url,) in conn.execute(sql):
+                self.add(url)
+
+    def _udf(self, url: object) -> None:
+        self.add(url)
+
+
+def find_stored(conn: sqlite3.Connection, url: str, known: KnownUrls | None = None) -> StoredArticle | None:
     """The stored article a URL leads to: as its canonical URL, its fetched URL, or a known alias.
 
-    Each branch is an index lookup (primary key, `articles_url`, `article_aliases` primary key).
+    Each branch is an index lookup (primary key, `articles_url`, `article_aliases` primary key);
+    none at all for a URL `known` (the store's `KnownUrls`) does not hold.
     """
+    if known is not None and not known.may_know(url):
+        return None
     row = conn.execute(
         """
         SELECT canonical_url, fetched_at, published_at, last_run_id FROM articles WHERE canonical_url = ?1
@@ -102,8 +177,12 @@ def find_stored(conn: sqlite3.Connection, url: str) -> StoredArticle | None:
     return StoredArticle(*row) if row else None
 
 
-def page_validators(conn: sqlite3.Connection, url: str) -> tuple[str | None, str | None]:
+def page_validators(
+    conn: sqlite3.Connection, url: str, known: KnownUrls | None = None
+) -> tuple[str | None, str | None]:
     """(ETag, Last-Modified) the server sent with the stored copy of a page, when there is one."""
+    if known is not None and not known.may_know(url):
+        return None, None
     row = conn.execute("SELECT headers FROM pages WHERE url = ? AND status = 200", (url,)).fetchone()
     if row is None:
         return None, None
