@@ -172,14 +172,20 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pat
         dbs = []
         for workers in (0, 1):
             db = folder / f"workers{workers}.db"
-            # One download at a time: both crawls meet the pages in the same order, so the same
-            # copy is indexed first.
+            # One page at a time, from its download to its commit: both crawls meet the pages in
+            # the same order, so the same copy is indexed first. (One download at a time is not
+            # enough: with a worker the next page downloads while the last one is extracted, before
+            # its related links are queued, and a loaded machine then changes the order.)
             proc = crawl(
                 "news",
                 db,
                 f"start_url={server.base_url}/index.html",
                 "name=fzzb",
-                settings=(f"NEWSCRAWL_EXTRACT_WORKERS={workers}", "CONCURRENT_REQUESTS=1"),
+                settings=(
+                    f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
+                    "CONCURRENT_REQUESTS=1",
+                    "NEWSCRAWL_MAX_IN_FLIGHT=1",
+                ),
             )
             assert proc.returncode == 0, proc.stderr[-3000:]
             dbs.append(db)
