@@ -17,7 +17,9 @@ In the same run, alternately, `--repeat` times each:
 
 Both get the same download settings (16 concurrent requests, no delay, robots.txt obeyed, gzip).
 Printed: pages/second of each run (Scrapy's response count over its elapsed time), the ratio b/a,
-CPU seconds per page, peak RSS of each crawler process; then (unless --no-profile) one more newscrawl
+CPU seconds per page, peak RSS of each crawler process, CPU per page by thread (the reactor, the
+store's writer thread, the extraction worker processes: the two cores are shared among them, so
+this says where the CPU goes better than a profile of one thread); then (unless --no-profile) one more newscrawl
 run under cProfile with its CPU time per page by stage: every function's own time is charged to the
 nearest newscrawl room on its call path (library time spent for the extractor counts as extraction),
 and to "scrapy + twisted" when no newscrawl frame is on the path.
@@ -55,6 +57,7 @@ LISTING_PAGE_SIZE = 20
 TARGET_PAGE_BYTES = 100_000
 FARM_LINKS = 170
 FARM_LABELS = 120
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 NEWSCRAWL_EXTRA: tuple[str, ...] = ()
 """Further `-s` settings for newscrawl's runs only (`--newscrawl-setting`)."""
 DOWNLOAD_SETTINGS = (
@@ -289,13 +292,56 @@ class NginxServer:
 # -- crawls ------------------------------------------------------------------------------------------
 
 
-def run_child(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, float]:
-    """Run a crawler process; return (CPU seconds, peak RSS in MB).
+def thread_cpu(pid: int) -> dict[tuple[int, int], tuple[str, float]]:
+    """CPU seconds so far of every thread of process `pid` and of its descendants (the extraction
+    workers), keyed by (process, thread), with the thread's name (Linux /proc; empty elsewhere)."""
+    found: dict[tuple[int, int], tuple[str, float]] = {}
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tids = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                stat = Path(f"/proc/{p}/task/{tid}/stat").read_text()
+                children = Path(f"/proc/{p}/task/{tid}/children").read_text().split()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            found[(p, int(tid))] = (name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+            todo += [int(c) for c in children]
+    return found
+
+
+def cpu_by_thread(pid: int, readings: dict[tuple[int, int], tuple[str, float]]) -> dict[str, float]:
+    """The crawler's CPU seconds by role: its main (reactor) thread, the store's writer thread
+    (named `nc-writer` by newscrawl), its other threads, and its child processes."""
+    roles = dict.fromkeys(("reactor", "writer", "workers", "other threads"), 0.0)
+    for (p, tid), (name, seconds) in readings.items():
+        if p != pid:
+            role = "workers"
+        elif tid == pid:
+            role = "reactor"
+        else:
+            role = "writer" if name == "nc-writer" else "other threads"
+        roles[role] += seconds
+    return roles
+
+
+def run_child(
+    cmd: list[str], cwd: Path, env: dict[str, str], log: Path
+) -> tuple[float, float, dict[str, float]]:
+    """Run a crawler process; return (CPU seconds, peak RSS in MB, CPU seconds by thread role).
 
     CPU time comes from the child's rusage. Its `ru_maxrss` would count this process's own pages
     (the site held in memory) shared at fork time, so the peak is read from the child's VmHWM in
-    /proc while it runs instead (the last reading before it exits; VmHWM only grows)."""
+    /proc while it runs instead (the last reading before it exits; VmHWM only grows). The CPU by
+    thread is read from /proc every 0.1 s, so it misses at most the last tenth of a second."""
     peak_kb = 0
+    readings: dict[tuple[int, int], tuple[str, float]] = {}
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         status_file = Path(f"/proc/{proc.pid}/status")
@@ -309,12 +355,13 @@ def run_child(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tupl
                         peak_kb = max(peak_kb, int(line.split()[1]))
             except OSError:
                 pass
+            readings.update(thread_cpu(proc.pid))
             time.sleep(0.1)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.stderr.write(log.read_text(errors="replace")[-3000:])
         raise SystemExit(f"crawler failed ({proc.returncode}): {' '.join(cmd[:6])} …")
-    return usage.ru_utime + usage.ru_stime, peak_kb / 1024
+    return usage.ru_utime + usage.ru_stime, peak_kb / 1024, cpu_by_thread(proc.pid, readings)
 
 
 def settings_args(extra: tuple[str, ...] = ()) -> list[str]:
@@ -334,8 +381,8 @@ def crawl_bare(base_url: str, work: Path, k: int) -> dict[str, float]:
     stats_file = work / f"bare-{k}.json"
     cmd = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py")]
     cmd += ["-a", f"base_url={base_url}", "-a", f"stats_file={stats_file}", *settings_args()]
-    cpu, rss = run_child(cmd, work, bare_env(), work / f"bare-{k}.log")
-    return summarise(json.loads(stats_file.read_text()), cpu, rss)
+    cpu, rss, threads = run_child(cmd, work, bare_env(), work / f"bare-{k}.log")
+    return summarise(json.loads(stats_file.read_text()), cpu, rss, threads)
 
 
 def newscrawl_cmd(base_url: str, db: Path) -> list[str]:
@@ -375,19 +422,20 @@ def last_run_stats(db: Path) -> dict[str, Any]:
 
 def crawl_newscrawl(base_url: str, work: Path, k: int) -> dict[str, float]:
     db = work / f"newscrawl-{k}.db"
-    cpu, rss = run_child(
+    cpu, rss, threads = run_child(
         [sys.executable, *newscrawl_cmd(base_url, db)], ROOT, newscrawl_env(), work / f"newscrawl-{k}.log"
     )
     stats = last_run_stats(db)
-    out = summarise(stats, cpu, rss)
+    out = summarise(stats, cpu, rss, threads)
     out["articles"] = stats["_articles_stored"]
     return out
 
 
-def summarise(stats: dict[str, Any], cpu: float, rss: float) -> dict[str, float]:
+def summarise(stats: dict[str, Any], cpu: float, rss: float, threads: dict[str, float]) -> dict[str, float]:
     pages = int(stats.get("response_received_count", 0))
     elapsed = float(stats.get("elapsed_time_seconds", 0.0))
     return {
+        **{f"thread:{role}": 1000 * seconds / pages if pages else 0.0 for role, seconds in threads.items()},
         "pages": pages,
         "elapsed": elapsed,
         "pages_per_s": pages / elapsed if elapsed else 0.0,
@@ -506,6 +554,12 @@ def main() -> int:
                     f"{label:<28}{k + 1:>4}{r['pages']:>7}{r['elapsed']:>9.2f}{r['pages_per_s']:>9.1f}"
                     f"{r['cpu_ms_per_page']:>13.2f}{r['rss_mb']:>13.0f}"
                 )
+        print("\nCPU ms/page by thread (read from /proc every 0.1 s):")
+        roles = ("reactor", "writer", "workers", "other threads")
+        print(f"{'crawler':<28}{'run':>4}" + "".join(f"{role:>15}" for role in roles))
+        for label, key in (("(a) bare Scrapy", "bare"), ("(b) newscrawl", "newscrawl")):
+            for k, r in enumerate(runs[key]):
+                print(f"{label:<28}{k + 1:>4}" + "".join(f"{r['thread:' + role]:>15.2f}" for role in roles))
         expected = 1 + listings + len(site.articles)  # robots.txt, listings, articles
         short = [(key, r["pages"]) for key, rs in runs.items() for r in rs if r["pages"] < expected]
         if short:
