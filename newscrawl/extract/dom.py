@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 _PARSER = lxml.html.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
 )
+# lxml.html's own lookup is a Python method that libxml2 calls back for every element the engine
+# touches (every node of `segment`'s walk, every XPath result) to hand `<form>`, `<input>` and
+# `<label>` their form-handling subclasses, which extraction never uses. The default lookup picks
+# the class in C: the same HtmlElement methods everywhere, and about 0.6 ms less per page.
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
 
 JUNK_TAGS = (
     "script",
