@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import lxml.etree as etree
 
-from newscrawl.extract.dom import _WS, collapse
+from newscrawl.extract.dom import collapse
 from newscrawl.extract.images import is_picture
 
 if TYPE_CHECKING:
@@ -152,23 +152,35 @@ def segment(body: HtmlElement) -> list[Block]:
     has_text = False
     """Whether `parts` holds more than whitespace (else a flush makes no block)."""
     block_tags, heading_tags = BLOCK_TAGS, HEADING_TAGS
-    ws_sub, punct_findall = _WS.sub, _PUNCT.findall
+    punct_findall = _PUNCT.findall
 
     def flush() -> None:
         nonlocal parts, link_parts, links, has_text
-        text = ws_sub(" ", "".join(parts)).strip()
-        link = ws_sub(" ", "".join(link_parts)).strip() if link_parts else ""
+        # `" ".join(s.split())` is `collapse(s)` (str.split and the regex's \s take the same
+        # Unicode spaces), without a regex pass over every block.
+        text = " ".join((parts[0] if len(parts) == 1 else "".join(parts)).split())
+        chars = len(text) - text.count(" ")
+        if not link_parts:
+            link_chars = 0
+        elif len(link_parts) == len(parts):
+            # Every part of the run is link text (a link list's item): the link is the text.
+            link_chars = chars
+        else:
+            link = " ".join("".join(link_parts).split())
+            link_chars = len(link) - link.count(" ")
         blocks.append(
             Block(
-                index=len(blocks),
-                owner=owners[-1],
-                parts=parts,
-                text=text,
-                chars=len(text) - text.count(" "),
-                link_chars=len(link) - link.count(" "),
-                punct=len(punct_findall(text)),
-                heading=heading_depth > 0,
-                links=links,
+                len(blocks),
+                owners[-1],
+                parts,
+                text,
+                chars,
+                link_chars,
+                len(punct_findall(text)),
+                None,
+                links,
+                False,
+                heading_depth > 0,
             )
         )
         parts, link_parts, links, has_text = [], [], 0, False

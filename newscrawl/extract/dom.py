@@ -55,7 +55,6 @@ JUNK_TAGS = (
 """Elements whose content is never article text; removed before any text is read."""
 
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_WS = re.compile(r"\s+")
 
 
 def parse(text: str) -> HtmlElement | None:
@@ -84,7 +83,10 @@ def collapse(text: str | None) -> str:
     """Whitespace runs (any Unicode space, \\u3000 included) to one space, ends stripped."""
     if not text:
         return ""
-    return _WS.sub(" ", text).strip()
+    # str.split() splits on exactly the Unicode spaces a regex's \s matches (and strip() drops
+    # them): the same result as re.sub(r"\s+", " ", text).strip(), several times faster on the
+    # short strings this mostly gets.
+    return " ".join(text.split())
 
 
 def text_of(el: HtmlElement) -> str:
