@@ -473,15 +473,20 @@ def best_region(
             parent[1] += weight
             parent[3] = last
 
+    previous: tuple[HtmlElement, ...] | None = None
     for block in blocks:
         chain = chain_of(block.owner)
-        common = 0
-        while common < len(stack) and common < len(chain) and stack[common][0] is chain[common]:
-            common += 1
-        while len(stack) > common:
-            pop()
-        for element in chain[common:]:
-            stack.append([element, 0.0, block.index, block.index])
+        # The stack is the previous block's chain: a block with the same owner (most lines of a
+        # paragraph run) leaves it as it is.
+        if chain is not previous:
+            common = 0
+            while common < len(stack) and common < len(chain) and stack[common][0] is chain[common]:
+                common += 1
+            while len(stack) > common:
+                pop()
+            for element in chain[common:]:
+                stack.append([element, 0.0, block.index, block.index])
+            previous = chain
         frame = stack[-1]
         items.setdefault(frame[0], []).append((block.weight, block.index, block.index))
         frame[1] += block.weight
@@ -489,23 +494,26 @@ def best_region(
     while stack:
         pop()
 
-    best = Region(body, 0, len(blocks) - 1, float("-inf"))
+    # The best stretch so far as (score, element, its items, first item, last item); the Region is
+    # made once, for the winner.
+    best_score = float("-inf")
     best_depth = -1
+    winner: tuple[HtmlElement, list[tuple[float, int, int]], int, int] | None = None
     for element, seq in items.items():
         running, start = 0.0, 0
         el_depth = depth.get(element, 0)
-        for i, (weight, _, _) in enumerate(seq):
+        for i, item in enumerate(seq):
             if running <= 0:
-                running, start = weight, i
+                running, start = item[0], i
             else:
-                running += weight
+                running += item[0]
             score = round(running, 3)
-            if score > best.weight or (score == best.weight and el_depth > best_depth):
-                best = Region(element, seq[start][1], seq[i][2], score, seq[start : i + 1])
-                best_depth = el_depth
-    if best.weight == float("-inf"):
-        best.weight = 0.0
-    return best
+            if score > best_score or (score == best_score and el_depth > best_depth):
+                best_score, best_depth, winner = score, el_depth, (element, seq, start, i)
+    if winner is None:
+        return Region(body, 0, len(blocks) - 1, 0.0)
+    element, seq, start, end = winner
+    return Region(element, seq[start][1], seq[end][2], best_score, seq[start : end + 1])
 
 
 def furniture(el: HtmlElement, container: HtmlElement) -> bool:
