@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import lxml.etree
 import lxml.html
+import numpy as np
 import pytest
 
 from newscrawl.dedup.text import _WIDE_PUNCT, normalize_for_dedup
@@ -185,3 +186,26 @@ def test_hidden_elements_are_stripped_as_the_element_xpath_strips_them(corpus: P
         strip_junk(ours)
         reference(theirs)
         assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)
+
+
+def test_shingle_hashes_are_numpys_unique_of_the_shingle_hashes() -> None:
+    from newscrawl.dedup import minhash
+
+    def reference(text: str, k: int) -> np.ndarray:
+        codes = [ord(ch) for ch in text]
+        n = max(len(codes) - k + 1, 1)
+        acc = np.zeros(n, dtype=np.uint64)
+        for i in range(min(k, len(codes))):
+            acc += np.array(codes[i : i + n], dtype=np.uint64) * np.uint64(minhash._POSITION_MULTIPLIERS[i])
+        return np.unique(minhash._mix(acc))
+
+    rng = random.Random(3)
+    for length in [*range(0, 12), 100, 1000, 5000]:
+        for k in (1, 3, 4, 8):
+            text = "".join(rng.choice("长沙法院审结一起案件abc１２") for _ in range(length))
+            if not text:
+                assert len(minhash.shingle_hashes(text, k)) == 0
+                continue
+            ours = minhash.shingle_hashes(text, k)
+            assert ours.dtype == np.uint64
+            assert np.array_equal(ours, reference(text, k)), (length, k)
