@@ -209,3 +209,26 @@ def test_shingle_hashes_are_numpys_unique_of_the_shingle_hashes() -> None:
             ours = minhash.shingle_hashes(text, k)
             assert ours.dtype == np.uint64
             assert np.array_equal(ours, reference(text, k)), (length, k)
+
+
+def test_the_bytes_handed_to_the_parser_are_the_text_in_utf8(corpus: Path) -> None:
+    made = [
+        "<html><body><p>法治，新闻。</p></body></html>".encode(),
+        b"\xef\xbb\xbf<html><body><p>\xe6\xb3\x95</p></body></html>",  # BOM: decoded past it
+        "<html><head><meta charset=gbk></head><body><p>法治新闻</p></body></html>".encode("gbk"),
+        b"<html><body><p>ascii only</p></body></html>",
+        ("<html><body><p>" + "法治".encode().decode("latin-1") * 30 + "</p></body></html>").encode(),
+        "<html><body><p>法治</p></body></html>".encode() + b"\xff",  # one broken byte
+    ]
+    kept = 0
+    for body in [*made, *(path.read_bytes() for path in _pages(corpus))]:
+        decoded = decode_html(body)
+        if decoded.utf8 is not None:
+            kept += 1
+            assert decoded.utf8 == decoded.text.encode("utf-8", "surrogatepass")
+        ours, theirs = parse(decoded.text, decoded.utf8), parse(decoded.text)
+        assert ours is not None and theirs is not None
+        assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)
+    assert decode_html(made[1]).utf8 is None and decode_html(made[2]).utf8 is None
+    assert decode_html(made[4]).utf8 is None  # repaired double UTF-8: new text
+    assert kept > 50

@@ -57,12 +57,14 @@ JUNK_TAGS = (
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-def parse(text: str) -> HtmlElement | None:
-    """The document root, or None when the text holds no HTML element at all."""
+def parse(text: str, utf8: bytes | None = None) -> HtmlElement | None:
+    """The document root, or None when the text holds no HTML element at all. `utf8`, when the
+    caller has it, is `text` encoded as UTF-8 (`Decoded.utf8`), which saves encoding it here."""
     if not text.strip():
         return None
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        data = utf8 if utf8 is not None else text.encode("utf-8", "surrogatepass")
+        root = lxml.html.document_fromstring(data, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
     return root

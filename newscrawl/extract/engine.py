@@ -174,7 +174,7 @@ def extract(
         return Extraction(
             None, "not html: binary or undecodable content", encoding=encoding, warnings=warnings
         )
-    root = parse(decoded.text)
+    root = parse(decoded.text, decoded.utf8)
     if root is None:
         return Extraction(None, "not html: no markup to parse", encoding=encoding, warnings=warnings)
     structured = read_structured(root)
