@@ -445,48 +445,41 @@ def best_region(
     # the chain leaves it.
     items: dict[HtmlElement, list[tuple[float, int, int]]] = {}
     depth: dict[HtmlElement, int] = {}
-    chains: dict[HtmlElement, tuple[HtmlElement, ...]] = {}
+    """How deep each element of the stack is: 1 for `body`."""
     stack: list[list[Any]] = []  # frames [element, weight, first block, last block]
-
-    def chain_of(el: HtmlElement) -> tuple[HtmlElement, ...]:
-        """`body` … `el`; walked iteratively (a hostile page may nest thousands deep)."""
-        known = chains.get(el)
-        if known is not None:
-            return known
-        missing = []
-        node: HtmlElement | None = el
-        while node is not None and node not in chains:
-            missing.append(node)
-            node = node.getparent() if node is not body else None
-        prefix = chains[node] if node is not None else ()
-        for element in reversed(missing):
-            prefix = (*prefix, element)
-            chains[element] = prefix
-            depth[element] = len(prefix)
-        return prefix
+    on_stack: dict[HtmlElement, int] = {}
+    """Element -> its place in `stack`."""
 
     def pop() -> None:
-        _, weight, first, last = stack.pop()
+        element, weight, first, last = stack.pop()
+        del on_stack[element]
         if stack:
             parent = stack[-1]
             items.setdefault(parent[0], []).append((weight, first, last))
             parent[1] += weight
             parent[3] = last
 
-    previous: tuple[HtmlElement, ...] | None = None
+    previous: HtmlElement | None = None
     for block in blocks:
-        chain = chain_of(block.owner)
-        # The stack is the previous block's chain: a block with the same owner (most lines of a
-        # paragraph run) leaves it as it is.
-        if chain is not previous:
-            common = 0
-            while common < len(stack) and common < len(chain) and stack[common][0] is chain[common]:
-                common += 1
+        owner = block.owner
+        # The stack is the chain `body` … the previous block's owner: a block with the same owner
+        # (most lines of a paragraph run) leaves it as it is; another one pops the stack to the
+        # nearest ancestor on it and pushes the way down from there. Walked iteratively, one
+        # element at a time: a hostile page may nest thousands deep.
+        if owner is not previous:
+            down = []
+            node: HtmlElement | None = owner
+            while node is not None and node not in on_stack:
+                down.append(node)
+                node = node.getparent() if node is not body else None
+            common = on_stack[node] + 1 if node is not None else 0
             while len(stack) > common:
                 pop()
-            for element in chain[common:]:
+            for element in reversed(down):
+                on_stack[element] = len(stack)
                 stack.append([element, 0.0, block.index, block.index])
-            previous = chain
+                depth[element] = len(stack)
+            previous = owner
         frame = stack[-1]
         items.setdefault(frame[0], []).append((block.weight, block.index, block.index))
         frame[1] += block.weight
