@@ -487,8 +487,8 @@ def best_region(
     while stack:
         pop()
 
-    # The best stretch so far as (score, element, its items, first item, last item); the Region is
-    # made once, for the winner.
+    # The best stretch so far: its score and depth, and (element, its items, first item, last
+    # item); the Region is made once, for the winner.
     best_score = float("-inf")
     best_depth = -1
     winner: tuple[HtmlElement, list[tuple[float, int, int]], int, int] | None = None
