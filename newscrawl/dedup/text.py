@@ -15,6 +15,13 @@ from newscrawl.items import Article
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 """Everything but letters and digits (Unicode-aware: Han characters are letters)."""
+_WIDE_PUNCT = re.compile("[\u2026\u3000\uff01-\uff0f\uff1a\uff1b\uff1f\uff20\uff3b-\uff40\uff5b-\uff65]")
+"""The full-width punctuation, ideographic space and `…` of Chinese text: NFKC changes them, so one
+`，` sends a whole page down CPython's slow path (decompose and recompose every character) rather
+than its quick check. Each NFKC-folds to punctuation that composes with nothing and that
+`_NOT_ALNUM` removes, so a space in its place (which also composes with nothing, and is removed)
+leaves the normal form unchanged; tests/test_worker_speedups.py checks both claims for every one.
+(Not `＜＝＞`: their folds `<=>` compose with U+0338 into `≮≠≯`.)"""
 
 # The dateline/byline block that opens a body: `本报讯（记者 张三 通讯员 李四）`,
 # `法治日报讯(记者 …)`, `湖南日报11月8日讯（…）`, `新华社长沙8月5日电（记者 …）`,
@@ -41,7 +48,7 @@ _CREDIT_LINE = re.compile(
 def normalize_for_dedup(text: str) -> str:
     """Letters and digits only: NFKC (full-width to half-width), case folded, whitespace and
     punctuation removed. `“长沙” 警方，２４小时` -> `长沙警方24小时`."""
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", _WIDE_PUNCT.sub(" ", text)).casefold())
 
 
 def strip_credits(body: str) -> str:

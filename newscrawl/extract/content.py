@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import lxml.etree as etree
 
-from newscrawl.extract.dom import _WS, collapse
+from newscrawl.extract.dom import collapse
 from newscrawl.extract.images import is_picture
 
 if TYPE_CHECKING:
@@ -152,23 +152,35 @@ def segment(body: HtmlElement) -> list[Block]:
     has_text = False
     """Whether `parts` holds more than whitespace (else a flush makes no block)."""
     block_tags, heading_tags = BLOCK_TAGS, HEADING_TAGS
-    ws_sub, punct_findall = _WS.sub, _PUNCT.findall
+    punct_findall = _PUNCT.findall
 
     def flush() -> None:
         nonlocal parts, link_parts, links, has_text
-        text = ws_sub(" ", "".join(parts)).strip()
-        link = ws_sub(" ", "".join(link_parts)).strip() if link_parts else ""
+        # `" ".join(s.split())` is `collapse(s)` (str.split and the regex's \s take the same
+        # Unicode spaces), without a regex pass over every block.
+        text = " ".join((parts[0] if len(parts) == 1 else "".join(parts)).split())
+        chars = len(text) - text.count(" ")
+        if not link_parts:
+            link_chars = 0
+        elif len(link_parts) == len(parts):
+            # Every part of the run is link text (a link list's item): the link is the text.
+            link_chars = chars
+        else:
+            link = " ".join("".join(link_parts).split())
+            link_chars = len(link) - link.count(" ")
         blocks.append(
             Block(
-                index=len(blocks),
-                owner=owners[-1],
-                parts=parts,
-                text=text,
-                chars=len(text) - text.count(" "),
-                link_chars=len(link) - link.count(" "),
-                punct=len(punct_findall(text)),
-                heading=heading_depth > 0,
-                links=links,
+                len(blocks),
+                owners[-1],
+                parts,
+                text,
+                chars,
+                link_chars,
+                len(punct_findall(text)),
+                None,
+                links,
+                False,
+                heading_depth > 0,
             )
         )
         parts, link_parts, links, has_text = [], [], 0, False
@@ -433,43 +445,41 @@ def best_region(
     # the chain leaves it.
     items: dict[HtmlElement, list[tuple[float, int, int]]] = {}
     depth: dict[HtmlElement, int] = {}
-    chains: dict[HtmlElement, tuple[HtmlElement, ...]] = {}
+    """How deep each element of the stack is: 1 for `body`."""
     stack: list[list[Any]] = []  # frames [element, weight, first block, last block]
-
-    def chain_of(el: HtmlElement) -> tuple[HtmlElement, ...]:
-        """`body` … `el`; walked iteratively (a hostile page may nest thousands deep)."""
-        known = chains.get(el)
-        if known is not None:
-            return known
-        missing = []
-        node: HtmlElement | None = el
-        while node is not None and node not in chains:
-            missing.append(node)
-            node = node.getparent() if node is not body else None
-        prefix = chains[node] if node is not None else ()
-        for element in reversed(missing):
-            prefix = (*prefix, element)
-            chains[element] = prefix
-            depth[element] = len(prefix)
-        return prefix
+    on_stack: dict[HtmlElement, int] = {}
+    """Element -> its place in `stack`."""
 
     def pop() -> None:
-        _, weight, first, last = stack.pop()
+        element, weight, first, last = stack.pop()
+        del on_stack[element]
         if stack:
             parent = stack[-1]
             items.setdefault(parent[0], []).append((weight, first, last))
             parent[1] += weight
             parent[3] = last
 
+    previous: HtmlElement | None = None
     for block in blocks:
-        chain = chain_of(block.owner)
-        common = 0
-        while common < len(stack) and common < len(chain) and stack[common][0] is chain[common]:
-            common += 1
-        while len(stack) > common:
-            pop()
-        for element in chain[common:]:
-            stack.append([element, 0.0, block.index, block.index])
+        owner = block.owner
+        # The stack is the chain `body` … the previous block's owner: a block with the same owner
+        # (most lines of a paragraph run) leaves it as it is; another one pops the stack to the
+        # nearest ancestor on it and pushes the way down from there. Walked iteratively, one
+        # element at a time: a hostile page may nest thousands deep.
+        if owner is not previous:
+            down = []
+            node: HtmlElement | None = owner
+            while node is not None and node not in on_stack:
+                down.append(node)
+                node = node.getparent() if node is not body else None
+            common = on_stack[node] + 1 if node is not None else 0
+            while len(stack) > common:
+                pop()
+            for element in reversed(down):
+                on_stack[element] = len(stack)
+                stack.append([element, 0.0, block.index, block.index])
+                depth[element] = len(stack)
+            previous = owner
         frame = stack[-1]
         items.setdefault(frame[0], []).append((block.weight, block.index, block.index))
         frame[1] += block.weight
@@ -477,23 +487,26 @@ def best_region(
     while stack:
         pop()
 
-    best = Region(body, 0, len(blocks) - 1, float("-inf"))
+    # The best stretch so far: its score and depth, and (element, its items, first item, last
+    # item); the Region is made once, for the winner.
+    best_score = float("-inf")
     best_depth = -1
+    winner: tuple[HtmlElement, list[tuple[float, int, int]], int, int] | None = None
     for element, seq in items.items():
         running, start = 0.0, 0
         el_depth = depth.get(element, 0)
-        for i, (weight, _, _) in enumerate(seq):
+        for i, item in enumerate(seq):
             if running <= 0:
-                running, start = weight, i
+                running, start = item[0], i
             else:
-                running += weight
+                running += item[0]
             score = round(running, 3)
-            if score > best.weight or (score == best.weight and el_depth > best_depth):
-                best = Region(element, seq[start][1], seq[i][2], score, seq[start : i + 1])
-                best_depth = el_depth
-    if best.weight == float("-inf"):
-        best.weight = 0.0
-    return best
+            if score > best_score or (score == best_score and el_depth > best_depth):
+                best_score, best_depth, winner = score, el_depth, (element, seq, start, i)
+    if winner is None:
+        return Region(body, 0, len(blocks) - 1, 0.0)
+    element, seq, start, end = winner
+    return Region(element, seq[start][1], seq[end][2], best_score, seq[start : end + 1])
 
 
 def furniture(el: HtmlElement, container: HtmlElement) -> bool:

@@ -309,7 +309,12 @@ def _forum_author(page: Page) -> list[str]:
     for block in page.blocks[max(0, start - INFO_BAR_BLOCKS) : start] + page.inside:
         if block.chars > MAX_INFO_LINE:
             continue
-        m = _FORUM_AUTHOR.search(block.spaced)
+        spaced = block.spaced
+        # Both forms need one of these words; a line without them spares the regex, which tries
+        # 20 characters before 发表于 at every position.
+        if "发表于" not in spaced and "發表於" not in spaced and "by" not in spaced:
+            continue
+        m = _FORUM_AUTHOR.search(spaced)
         if m:
             name = (m.group("before") or m.group("after") or "").strip("[]【】()（）")
             if byline.is_name(name):

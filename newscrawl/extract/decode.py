@@ -66,6 +66,9 @@ class Decoded:
     """Undecodable bytes replaced by U+FFFD."""
     warnings: list[str] = field(default_factory=list)
     """What went wrong and what was done about it, for the log and `--explain`."""
+    utf8: bytes | None = field(default=None, compare=False, repr=False)
+    """The page's own bytes when they are exactly `text` in UTF-8 (read strictly as UTF-8 or ASCII,
+    no BOM, nothing repaired): the parser reads them as they are instead of encoding `text` again."""
 
 
 def codec_name(label: str | None) -> str | None:
@@ -152,8 +155,8 @@ def decode_html(body: bytes, headers: Mapping[str, Any] | None = None) -> Decode
             warnings.append(f"declared {declared}, but the bytes are UTF-8: read as UTF-8")
         if not has_non_ascii and declared and declared not in ("utf-8", "utf-16", "utf-32"):
             # Pure ASCII reads the same in every ASCII-compatible codec; keep the page's word for it.
-            return Decoded(as_utf8, declared)
-        return _finish(Decoded(as_utf8, "utf-8", declared, 0, warnings))
+            return Decoded(as_utf8, declared, utf8=body)
+        return _finish(Decoded(as_utf8, "utf-8", declared, 0, warnings, utf8=body))
 
     # A UTF-8 page with a few broken bytes (a truncated sequence, one pasted GBK word) still reads as
     # UTF-8; GBK text read as UTF-8 fails on nearly every character instead.

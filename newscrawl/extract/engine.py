@@ -66,12 +66,15 @@ _MAX_ERROR_BODY = 300
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";\s]+)", re.IGNORECASE)
 
 
+_BINARY_CHAR = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+"""A control character other than \\t \\n \\f \\r, or U+FFFD (an undecodable byte)."""
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:2000]
     if not sample:
         return False
-    bad = sum(1 for ch in sample if (ch < " " and ch not in "\t\n\r\f") or ch == "\ufffd")
-    return bad > len(sample) * 0.1
+    return len(_BINARY_CHAR.findall(sample)) > len(sample) * 0.1
 
 
 def _meta_refresh(root: HtmlElement) -> str | None:
@@ -171,7 +174,7 @@ def extract(
         return Extraction(
             None, "not html: binary or undecodable content", encoding=encoding, warnings=warnings
         )
-    root = parse(decoded.text)
+    root = parse(decoded.text, decoded.utf8)
     if root is None:
         return Extraction(None, "not html: no markup to parse", encoding=encoding, warnings=warnings)
     structured = read_structured(root)

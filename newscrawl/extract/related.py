@@ -23,6 +23,7 @@ HEADER = re.compile(
 )
 WORDS = ("相关", "相關", "延伸阅读", "延伸閱讀", "推荐阅读", "推薦閱讀", "更多阅读", "关联阅读")
 """A header holds one of these; a page whose text holds none has no related block."""
+_WORD = re.compile("|".join(map(re.escape, WORDS)))
 _NOT_TITLE = re.compile(r"^(?:更多|more|>>|»|查看更多|点击查看)", re.IGNORECASE)
 _MIN_TITLE = 4
 _MAX_LINKS = 30
@@ -78,12 +79,16 @@ def anchors_in(
 def _headers(root: HtmlElement) -> Iterator[tuple[HtmlElement, bool]]:
     """Each text node reading as a related-links header, in document order: (the element whose
     text or tail it is, whether it is the tail). One walk over the tree."""
+    has_word = _WORD.search
     for event, el in etree.iterwalk(root, events=("start", "end")):
-        text = (
-            el.text if event == "start" and isinstance(el.tag, str) else el.tail if event == "end" else None
-        )
+        if event == "start":
+            if el.tag.__class__ is not str:
+                continue
+            text = el.text
+        else:
+            text = el.tail
         # The words first: HEADER backtracks over long runs of whitespace.
-        if text and any(word in text for word in WORDS) and HEADER.match(text):
+        if text and has_word(text) and HEADER.match(text):
             yield el, event == "end"
 
 

@@ -239,7 +239,8 @@ def _read_meta(root: HtmlElement, out: Structured) -> None:
 
 def _read_microdata(root: HtmlElement, out: Structured) -> None:
     """`itemprop="datePublished"` / `itemprop="author"` on visible elements and `<time pubdate>`."""
-    for el in root.xpath("//*[@itemprop]"):
+    # `//@itemprop/..`: the elements of `//*[@itemprop]`, found three times faster (see strip_junk).
+    for el in root.xpath("//@itemprop/.."):
         prop = el.get("itemprop", "")
         if el.tag == "meta":
             continue

@@ -67,11 +67,9 @@ def strip_site_suffix(title: str, site_names: Iterable[str] = (), suffixes: Iter
         title = head
 
 
-_KEY_SPACE = re.compile(r"[\s\u3000]+")
-
-
 def _key(text: str) -> str:
-    return _KEY_SPACE.sub("", text)
+    """The text without whitespace (\\u3000 included: str.split takes every Unicode space)."""
+    return "".join(text.split())
 
 
 _HEADING_RANK = {"h1": 3, "h2": 2, "h3": 1}
@@ -108,13 +106,17 @@ def headline_block(blocks: list[Block], titles: list[str]) -> Block | None:
     shortest_line = max(_MIN_LINE, int(0.4 * len(first_segment)))
     best: Block | None = None
     best_key: tuple[int, int] = (-1, -1)
+    # Keys hold no whitespace, so a key is inside one of the titles exactly when it is inside
+    # them all joined by newlines: one substring search per line instead of one per title.
+    joined = "\n".join(keys)
     for block in blocks[:_SCAN_BLOCKS]:
         if block.image is not None or not (_MIN_TITLE <= block.chars <= _MAX_HEADING):
             continue
-        key = _key(block.text)
+        # A block's text is collapsed: single spaces are its only whitespace.
+        key = block.text.replace(" ", "")
         # Every test below needs the line inside a title (or to be its first segment): checked
         # first, it spares the DOM walk of `_rank` for the hundreds of lines that are not.
-        if key != first_segment and not any(key in k for k in keys):
+        if key != first_segment and key not in joined:
             continue
         rank = _rank(block)
         if rank:
