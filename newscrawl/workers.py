@@ -28,23 +28,28 @@ the items, the page archive, the store's commit order and the frontier's "done" 
 for the callback and its items) keep their order and their kill -9 guarantees. Workers are started
 with `spawn` (nothing of the crawler's threads, sockets or SQLite connections is inherited), ask
 the kernel to kill them when the crawler dies (a `kill -9` leaves no orphans), and a worker that
-dies on a page (a libxml2 crash, the OOM killer) costs that page only: the pool is started again
-and the page is tried once more there before it counts as an extraction error.
+dies on a page (a libxml2 crash, the OOM killer) costs that page only: a fresh worker takes its
+place, the pages queued behind it go on there, and the page is tried once more before it counts as
+an extraction error. The crawler talks to its workers through their pipes from the event loop
+itself, with no thread of its own in between (see `_WorkerProcess`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
+import struct
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import traceback
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.utils.conf import build_component_list
@@ -55,8 +60,9 @@ from newscrawl.dedup import ArticleSketch, sketch_article
 from newscrawl.extract import extract
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from datetime import datetime
+    from multiprocessing.connection import Connection
 
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
@@ -220,7 +226,8 @@ class ExtractionPool:
         self.preparation = preparation or Preparation()
         """What workers do after extracting; nothing when extracting on the reactor thread, where
         the pipelines do it anyway."""
-        self._executor: ProcessPoolExecutor | None = None
+        self._processes: list[_WorkerProcess] = []
+        self._waiting: collections.deque[tuple[bytes, asyncio.Future[Any]]] = collections.deque()
         self.crashes = 0
 
     @classmethod
@@ -245,17 +252,19 @@ class ExtractionPool:
         return pool
 
     def start(self) -> None:
-        """Start the workers now (they take a moment to import the engine) rather than on the first page."""
-        if self.workers and self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_die_with_parent,
-                initargs=(os.getpid(),),
-            )
-            # Spawn every worker at once: the first pages then find them ready.
-            for _ in range(self.workers):
-                self._executor.submit(int)
+        """Start the workers now (they take a moment to import the engine) rather than on the first page.
+
+        Needs a running asyncio loop (the asyncio reactor's): the pipes to the workers are read and
+        written by it."""
+        if not self.workers:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on the loop yet: the first page starts them
+            return
+        self._processes = [w for w in self._processes if w.alive]
+        while len(self._processes) < self.workers:
+            self._processes.append(_WorkerProcess(loop, self._next))
 
     async def extract(
         self,
@@ -269,28 +278,252 @@ class ExtractionPool:
         """`newscrawl.extract.extract` of one page, in a worker when there are workers."""
         if not self.workers:
             return extract(body, url, headers, hints=hints, fetched_at=fetched_at)
-        args = (body, url, dict(headers), hints, fetched_at, self.preparation)
+        result: Extraction = await self.call(
+            _extract_in_worker, body, url, dict(headers), hints, fetched_at, self.preparation, what=url
+        )
+        return result
+
+    async def call(self, function: Callable[..., Any], *args: Any, what: str = "a task") -> Any:
+        """`function(*args)` in a worker (both picklable), tried once more on a fresh worker when
+        the one that ran it died (`WorkerCrashed` when that one dies too). An exception the
+        function raises comes back as itself."""
+        payload = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
         for attempt in (1, 2):
             self.start()
-            assert self._executor is not None
-            executor = self._executor
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._waiting.append((payload, future))
+            self._dispatch()
             try:
-                return await asyncio.wrap_future(executor.submit(_extract_in_worker, *args))
+                return await future
             except BrokenProcessPool:
                 self.crashes += 1
-                if self._executor is executor:
-                    # The first page to notice replaces the pool; the others in flight retry on it.
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    self._executor = None
                 logger.warning(
-                    "An extraction worker died on %s or a page beside it (attempt %d)", url, attempt
+                    "An extraction worker died on %s or a page beside it (attempt %d)", what, attempt
                 )
-        raise WorkerCrashed(f"an extraction worker died twice on {url}")
+        raise WorkerCrashed(f"an extraction worker died twice on {what}")
+
+    def _dispatch(self) -> None:
+        # Each worker holds at most PIPELINED tasks: it starts the next as soon as it sends a result,
+        # without waiting for the reactor to hand it one.
+        for worker in self._processes:
+            while self._waiting and worker.alive and len(worker.in_flight) < PIPELINED:
+                payload, future = self._waiting.popleft()
+                if not future.done():  # not cancelled meanwhile (the spider closed)
+                    worker.send(payload, future)
+
+    def _next(self, worker: _WorkerProcess) -> None:
+        """A worker sent a result or died: give the waiting tasks to whoever can take them."""
+        if not worker.alive:
+            self._waiting.extendleft(reversed(worker.unstarted))
+            worker.unstarted = []
+            self.start()
+        self._dispatch()
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        for worker in self._processes:
+            worker.close()
+        self._processes = []
+        for _, future in self._waiting:
+            future.cancel()
+        self._waiting.clear()
+
+
+PIPELINED = 2
+"""Tasks a worker holds at once: the one it runs and the next, which it reads from its pipe as soon
+as it is done (as `ProcessPoolExecutor` queues one call more than it has workers)."""
+
+_HEADER = struct.Struct("!Q")
+"""The length of each message on a worker's pipes, before it."""
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker, as its `__cause__`."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _WorkerProcess:
+    """One worker process and its two pipes, which the event loop reads and writes without a thread
+    of its own in between.
+
+    `concurrent.futures.ProcessPoolExecutor` moves each task through two threads of the crawler
+    process (its manager thread and its queue's feeder thread) and each result back through the
+    manager thread, and wakes its manager with a pipe write on every submit: every page then
+    takes the GIL from the reactor and the store's writer thread several times (measured: the
+    reactor waited on the GIL after those writes). Here the loop writes the pickled task to the
+    worker's pipe (asyncio buffers what the pipe does not take at once) and reads the results
+    when they arrive; a closed result pipe means the worker died, and fails what it held."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_change: Callable[[_WorkerProcess], None]) -> None:
+        context = multiprocessing.get_context("spawn")
+        task_reader, task_writer = context.Pipe(duplex=False)
+        result_reader, result_writer = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_serve, args=(task_reader, result_writer, os.getpid()), daemon=True, name="nc-extract"
+        )
+        self.process.start()
+        task_reader.close()
+        result_writer.close()
+        self.in_flight: collections.deque[tuple[bytes, asyncio.Future[Any]]] = collections.deque()
+        """The tasks sent and not answered, in order: the worker runs the first, the others wait."""
+        self.unstarted: list[tuple[bytes, asyncio.Future[Any]]] = []
+        """Once it died: the tasks it held and had not started, for another worker."""
+        self.alive = True
+        self._on_change = on_change
+        self._buffer = bytearray()
+        self._loop = loop
+        self._task_fd = task_writer.fileno()
+        self._result_fd = result_reader.fileno()
+        # The Connection objects own the descriptors: kept so they close them once.
+        self._connections = (task_writer, result_reader)
+        os.set_blocking(self._task_fd, False)
+        _widen_pipe(self._task_fd)
+        os.set_blocking(self._result_fd, False)
+        self._unsent = bytearray()
+        loop.add_reader(self._result_fd, self._readable)
+
+    def send(self, payload: bytes, future: asyncio.Future[Any]) -> None:
+        self.in_flight.append((payload, future))
+        self._unsent += _HEADER.pack(len(payload))
+        self._unsent += payload
+        if len(self._unsent) == len(payload) + _HEADER.size:
+            self._writable()
+
+    def _writable(self) -> None:
+        try:
+            sent = os.write(self._task_fd, self._unsent)
+        except BlockingIOError:
+            sent = 0
+        except OSError:  # the worker is gone: its result pipe says so too
+            self._died()
+            return
+        del self._unsent[:sent]
+        if self._unsent:
+            self._loop.add_writer(self._task_fd, self._writable)
+        else:
+            self._loop.remove_writer(self._task_fd)
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self._result_fd, 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._died()
+            return
+        self._buffer += data
+        while len(self._buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._buffer)
+            end = _HEADER.size + size
+            if len(self._buffer) < end:
+                break
+            message = bytes(memoryview(self._buffer)[_HEADER.size : end])
+            del self._buffer[:end]
+            self._resolve(message)
+        self._on_change(self)
+
+    def _resolve(self, message: bytes) -> None:
+        _, future = self.in_flight.popleft()
+        try:
+            ok, value, remote = pickle.loads(message)
+        except Exception as exc:  # a result that does not unpickle fails its page alone
+            ok, value, remote = False, exc, None
+        if future.done():  # cancelled meanwhile
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            if remote is not None:
+                value.__cause__ = _RemoteTraceback(remote)
+            future.set_exception(value)
+
+    def _died(self) -> None:
+        if not self.alive:
+            return
+        held = list(self.in_flight)
+        self.in_flight.clear()
+        self.close()
+        self.process.join(timeout=1)  # its pipe closed as it exited: only the reaping is left
+        logger.debug("Extraction worker %s ended (exit code %s)", self.process.pid, self.process.exitcode)
+        if held:
+            # Results come back in order, so the first task it held is the one it died on; the
+            # others it had not begun, and go to another worker as they are.
+            _, running = held[0]
+            if not running.done():
+                running.set_exception(BrokenProcessPool(f"extraction worker {self.process.pid} died"))
+            self.unstarted = held[1:]
+        self._on_change(self)
+
+    def close(self) -> None:
+        """Stop reading and writing; the worker reads the end of its task pipe and exits."""
+        if not self.alive:
+            return
+        self.alive = False
+        self._loop.remove_reader(self._result_fd)
+        self._loop.remove_writer(self._task_fd)
+        for connection in self._connections:
+            connection.close()
+        for _, future in self.in_flight:
+            future.cancel()
+
+
+_F_SETPIPE_SZ = 1031
+PIPE_BYTES = 1 << 20
+"""What a task pipe holds (Linux; at most /proc/sys/fs/pipe-max-size): a page of a few hundred KB
+then goes in with one write of the loop rather than a write per 64 KB, each waiting for the worker."""
+
+
+def _widen_pipe(fd: int) -> None:
+    if sys.platform.startswith("linux"):
+        import fcntl
+
+        with contextlib.suppress(OSError):  # a lower limit: the default size works, in more writes
+            fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def _serve(tasks: Connection, results: Connection, parent: int) -> None:
+    """A worker process: run each task read from `tasks`, send back (ok, value, traceback text)."""
+    _die_with_parent(parent)
+    task_fd, result_fd = tasks.fileno(), results.fileno()
+    while True:
+        header = _read_exactly(task_fd, _HEADER.size)
+        if header is None:
+            return  # the crawler closed the pipe: done
+        (size,) = _HEADER.unpack(header)
+        payload = _read_exactly(task_fd, size)
+        if payload is None:
+            return
+        reply: tuple[bool, Any, str | None]
+        try:
+            function, args = pickle.loads(payload)
+            reply = (True, function(*args), None)
+        except BaseException as exc:
+            reply = (False, exc, traceback.format_exc())
+        try:
+            message = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # a result or an exception that does not pickle
+            message = pickle.dumps((False, RuntimeError(f"unpicklable worker result: {exc!r}"), None))
+        _write_all(result_fd, _HEADER.pack(len(message)) + message)
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    parts: list[bytes] = []
+    while size:
+        data = os.read(fd, min(size, 1 << 20))
+        if not data:
+            return None
+        parts.append(data)
+        size -= len(data)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _main_is_guarded() -> bool:
