@@ -22,7 +22,9 @@ store's writer thread, the extraction worker processes: the two cores are shared
 this says where the CPU goes better than a profile of one thread); then (unless --no-profile) one more newscrawl
 run under cProfile with its CPU time per page by stage: every function's own time is charged to the
 nearest newscrawl room on its call path (library time spent for the extractor counts as extraction),
-and to "scrapy + twisted" when no newscrawl frame is on the path.
+and to "scrapy + twisted" when no newscrawl frame is on the path. That run extracts on the reactor
+thread (`NEWSCRAWL_EXTRACT_WORKERS=0`), so the one thread cProfile sees does every stage but the
+writer thread's SQLite work; its times are cProfile's clock on that thread, overhead included.
 """
 
 from __future__ import annotations
@@ -494,7 +496,10 @@ def profile_by_stage(prof: Path) -> tuple[dict[str, float], float]:
 
 def run_profile(base_url: str, work: Path) -> tuple[dict[str, float], float, int]:
     db, prof = work / "newscrawl-profile.db", work / "newscrawl.prof"
+    # Extraction on the reactor thread, so that one profile sees every stage (cProfile sees one
+    # thread: with workers, extraction would be a hand-off here). The runs above are the measure.
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *newscrawl_cmd(base_url, db)]
+    cmd += ["-s", "NEWSCRAWL_EXTRACT_WORKERS=0"]
     run_child(cmd, ROOT, newscrawl_env(), work / "newscrawl-profile.log")
     stages, total = profile_by_stage(prof)
     pages = int(last_run_stats(db).get("response_received_count", 0))
