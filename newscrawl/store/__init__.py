@@ -231,30 +231,11 @@ class Store:
 
     # -- raw pages ---------------------------------------------------------------------------
 
-    def save_page(
-        self,
-        url: str,
-        *,
-        status: int,
-        headers: Mapping[str, Any],
-        body: bytes,
-        fetched_at: str,
-        run_id: int | None = None,
-        content_encoding: str | None = None,
-        sent_body: bytes | None = None,
-    ) -> None:
-        """Keep the raw bytes of a fetched page for later re-extraction (see `write_page`)."""
+    def save_page(self, url: str, **page: Any) -> None:
+        """`write_page` in a transaction of its own: keep the raw bytes of a fetched page for later
+        re-extraction."""
         with self.transaction():
-            self.write_page(
-                url,
-                status=status,
-                headers=headers,
-                body=body,
-                fetched_at=fetched_at,
-                run_id=run_id,
-                content_encoding=content_encoding,
-                sent_body=sent_body,
-            )
+            self.write_page(url, **page)
 
     def write_page(
         self,
@@ -268,7 +249,7 @@ class Store:
         content_encoding: str | None = None,
         sent_body: bytes | None = None,
     ) -> str:
-        """`save_page` inside a transaction the caller holds; returns the `compression` stored.
+        """Store a fetched page inside a transaction the caller holds; returns the `compression` stored.
 
         `body` is the decoded page; `sent_body`, when given, the same page as the server sent it
         with `Content-Encoding: content_encoding`, kept as it is when it decodes to `body`
