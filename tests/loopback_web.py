@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from newscrawl.demo.server import serve_in_thread, stop_serving
+
 
 @dataclass
 class Page:
@@ -184,14 +186,11 @@ class LoopbackWeb:
         hosts = sorted({urlsplit(url).hostname or "" for url in self.pages} - {""})
         self.tls_context = _self_signed_context(Path(self._tmp.name), hosts)
         self._server = _Server(self)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        serve_in_thread(self._server, "loopback-web")
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_serving(self._server)
             self._server = None
         self._tmp.cleanup()

@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import NamedTuple
 
+from newscrawl.demo.server import serve_in_thread, stop_serving
 from newscrawl.paths import PROJECT_ROOT
 from tests.conftest import run_newscrawl, subprocess_env
 
@@ -321,16 +322,12 @@ class StateSite:
 
         self._httpd = Server(("127.0.0.1", 0), Handler)
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_thread(self._httpd, "state-site")
         return self
 
     def stop(self) -> None:
         if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+            stop_serving(self._httpd, self._thread)
             self._httpd = None
 
     def __enter__(self) -> StateSite:

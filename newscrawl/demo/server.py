@@ -15,6 +15,7 @@ import ipaddress
 import logging
 import re
 import socket
+import socketserver
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -147,13 +148,7 @@ class DemoServer:
         httpd = _HTTPServer((self.host.strip("[]"), self.port), self)
         self._httpd = httpd
         self.port = httpd.server_address[1]
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="newscrawl-demo-server",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = serve_in_thread(httpd, "newscrawl-demo-server")
         logger.info("demo site serving on %s", self.base_url)
         return self
 
@@ -162,10 +157,7 @@ class DemoServer:
         httpd, thread = self._httpd, self._thread
         if httpd is None:
             return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        stop_serving(httpd, thread)
         self._httpd = None
         self._thread = None
         logger.info("demo site on %s stopped", self.base_url)
@@ -175,6 +167,24 @@ class DemoServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def serve_in_thread(httpd: socketserver.BaseServer, name: str) -> threading.Thread:
+    """Serve `httpd` from a daemon thread (it looks for a shutdown every 50 ms); returns the thread.
+    The loopback servers of the demo, the tests and the distributed mode's test site all run so."""
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def stop_serving(httpd: socketserver.BaseServer, thread: threading.Thread | None = None) -> None:
+    """Stop a server `serve_in_thread` runs, close its socket and wait for its thread."""
+    httpd.shutdown()
+    httpd.server_close()
+    if thread is not None:
+        thread.join(timeout=5)
 
 
 def serve_forever(host: str = "127.0.0.1", port: int = 8000, site: DemoSite | None = None) -> None:

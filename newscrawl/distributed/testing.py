@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
 from newscrawl.demo import DemoSite, build_site
-from newscrawl.demo.server import check_loopback
+from newscrawl.demo.server import check_loopback, serve_in_thread, stop_serving
 from newscrawl.demo.site import load_document
 
 logger = logging.getLogger(__name__)
@@ -154,13 +154,12 @@ class RecordingServer:
         httpd.owner = self
         self._httpd = httpd
         self.port = httpd.server_address[1]
-        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_thread(httpd, "recording-server")
         return self
 
     def stop(self) -> None:
         if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+            stop_serving(self._httpd)
             self._httpd = None
 
     def __enter__(self) -> RecordingServer:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from newscrawl.demo.server import RecordedRequest, check_loopback
+from newscrawl.demo.server import RecordedRequest, check_loopback, serve_in_thread, stop_serving
 
 
 class Exchange:
@@ -216,10 +216,7 @@ class HostileServer:
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self.stopping.clear()
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="hostile-server", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_thread(httpd, "hostile-server")
         return self
 
     def stop(self) -> None:
@@ -227,10 +224,7 @@ class HostileServer:
         if httpd is None:
             return
         self.stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        stop_serving(httpd, thread)
         self._httpd = None
         self._thread = None
 
