@@ -10,6 +10,7 @@ from pathlib import Path
 from newscrawl.store import Store
 from newscrawl.store.filters import ArticleFilter
 from newscrawl.store.search import search
+from tests.old_schema import database_before
 from tests.samples_export import article, save, url
 
 # Two sentences per article: one only article n says, one every third article says.
@@ -60,22 +61,8 @@ def test_a_new_database_merges_sixteen_segments_at_a_time(tmp_path: Path) -> Non
 def test_an_older_database_is_upgraded_and_finds_what_it_found_before(tmp_path: Path) -> None:
     """A database made before migration 41 (segments merged four at a time) gets the setting on
     open, keeps answering as before, and stays right through many more small transactions."""
-    from newscrawl.store.schema import MIGRATIONS
-
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
-    conn.execute("BEGIN")
-    for migration in MIGRATIONS:
-        if migration.version < 41:
-            migration.apply(conn)
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?, 'old', '2024-01-01')", (migration.version,)
-            )
-    conn.execute("COMMIT")
+    conn = database_before(db, 41)
     # One transaction per article, as an older newscrawl or another program would write them.
     for n in range(30):
         conn.execute(
