@@ -12,6 +12,7 @@ from newscrawl.store import Store
 from newscrawl.store import search as search_module
 from newscrawl.store.filters import ArticleFilter
 from newscrawl.store.search import QueryError, search
+from tests.old_schema import database_before
 from tests.samples_export import article, save, url
 
 
@@ -222,27 +223,13 @@ def test_every_writer_keeps_the_index_current(db: Path) -> None:
 
 def test_an_existing_database_gets_its_index_when_upgraded(tmp_path: Path) -> None:
     """A database made before migration 40 is indexed in place on open."""
-    from newscrawl.store.schema import MIGRATIONS
-
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
-    conn.execute("BEGIN")
-    for migration in MIGRATIONS:
-        if migration.version < 40:
-            migration.apply(conn)
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?, 'old', '2024-01-01')", (migration.version,)
-            )
+    conn = database_before(db, 40)
     conn.execute(
         "INSERT INTO articles (canonical_url, url, site, title, body, body_simplified, stored_at)"
         " VALUES ('http://127.0.0.1:9/old', 'http://127.0.0.1:9/old', 'hn', '旧文章', '舊文章提到嶽麓山。',"
         " '旧文章提到岳麓山。', '2024-01-01')"
     )
-    conn.execute("COMMIT")
     conn.close()
     assert hits(db, "岳麓山") == ["http://127.0.0.1:9/old"]
     check_index(db)

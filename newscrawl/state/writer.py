@@ -5,9 +5,10 @@ for the seen set — is a small function over the `Store`, submitted here in the
 produced it. The writer applies them in that order, many per transaction: a batch is committed when
 it holds `max_ops` operations or its oldest operation has waited `max_delay` seconds, whichever comes
 first, and while one batch commits the next one fills. A write somebody waits for (`submit_and_wait`,
-`submit_and_get`) does not wait for company: it starts a commit as soon as the writer is free, so a
-page waiting for its article's commit costs one commit, not a batch interval, and batches still form
-under load from whatever arrives while the previous one commits (group commit). Because the order is kept, every committed
+`submit_and_get`) waits for company only briefly: its commit starts once the writer is free and the
+oldest queued write is `gather` seconds old (5 ms), so a page waiting for its article's commit costs
+one commit and a few milliseconds, not a batch interval, and batches form under load from whatever
+arrives meanwhile and while the previous one commits (group commit). Because the order is kept, every committed
 state is a prefix of the crawl's history: a page's frontier row is never marked done in a transaction
 before the one that stored its article, so a `kill -9` at any moment loses nothing that was counted
 as done.
@@ -76,6 +77,7 @@ class BatchWriter:
         *,
         max_ops: int = 200,
         max_delay: float = 0.05,
+        gather: float = 0.005,
         threaded: bool = True,
         on_failure: Callable[[BaseException], None] | None = None,
         batch_hook: Callable[[], Operation | None] | None = None,
@@ -83,6 +85,12 @@ class BatchWriter:
         self.store = store
         self.max_ops = max(1, max_ops)
         self.max_delay = max(0.0, max_delay)
+        self.gather = min(max(0.0, gather), self.max_delay)
+        """How long a batch holding a write somebody waits for may gather more: each commit costs
+        the search index a segment flush and SQLite a pass over the pages it dirtied, whatever it
+        holds. On the crawl bench, committing at once gave 3.8 articles a commit and 5 ms gave 4.5,
+        0.1 ms less writer CPU a page; the writer thread is idle most of the time, so without a
+        wait most commits would hold the writes of one page."""
         self.threaded = threaded
         self.on_failure = on_failure
         self.batch_hook = batch_hook
@@ -189,13 +197,18 @@ class BatchWriter:
             if urgent and not self._inline_running:
                 self._commit_inline()
             return
-        urgent = urgent or self._waited > 0
-        delay = 0.0 if urgent else max(0.0, self._queue[0].at + self.max_delay - time.monotonic())
+        if urgent:
+            delay = 0.0
+        else:
+            wait = self.gather if self._waited > 0 else self.max_delay
+            delay = max(0.0, self._queue[0].at + wait - time.monotonic())
+        reactor = twisted_reactor()
         if self._timer is not None and self._timer.active():
-            if delay == 0.0:
-                self._timer.reset(0)
+            # A write somebody waits for shortens the wait of the batch it joins.
+            if self._timer.getTime() - reactor.seconds() > delay:
+                self._timer.reset(delay)
             return
-        self._timer = twisted_reactor().callLater(delay, self._start_commit)
+        self._timer = reactor.callLater(delay, self._start_commit)
 
     def _take_batch(self) -> list[_Queued]:
         batch = self._queue[: self.max_ops]

@@ -32,8 +32,13 @@ def now_iso() -> str:
     return datetime.now(CST).isoformat(timespec="seconds")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""`json.dumps` with these options builds an encoder on every call; the store encodes six list
+fields of every article it writes."""
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 class Store:
@@ -52,6 +57,8 @@ class Store:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._columns: list[str] | None = None
+        self._upserts: dict[tuple[str, ...], str] = {}
+        """The articles upsert of each column list written (one, in practice), built once."""
         self.migrate()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -172,17 +179,19 @@ class Store:
             row["first_run_id"] = old[2]
             if outcome == "updated":
                 keep_version(self.conn, key, superseded_by_run_id=run_id, at=row["stored_at"])
-        columns = list(row)
-        # An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and with foreign
-        # keys on that delete cascades to the rows that point at the article (versions, aliases).
-        # Every column is set, those this row does not name to their defaults (`excluded` holds
-        # them), so the stored row is the new article and nothing of the old one, as with REPLACE.
-        self.conn.execute(
-            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-            f" ON CONFLICT(canonical_url) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in self._article_columns() if c != "canonical_url"),
-            [row[c] for c in columns],
-        )
+        columns = tuple(row)
+        upsert = self._upserts.get(columns)
+        if upsert is None:
+            # An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and with foreign
+            # keys on that delete cascades to the rows that point at the article (versions, aliases).
+            # Every column is set, those this row does not name to their defaults (`excluded` holds
+            # them), so the stored row is the new article and nothing of the old one, as with REPLACE.
+            upsert = self._upserts[columns] = (
+                f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+                f" ON CONFLICT(canonical_url) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in self._article_columns() if c != "canonical_url")
+            )
+        self.conn.execute(upsert, list(row.values()))
         self.conn.execute("DELETE FROM related_links WHERE article_url = ?", (key,))
         self.conn.executemany(
             "INSERT INTO related_links (article_url, position, title, url) VALUES (?, ?, ?, ?)",
@@ -296,9 +305,24 @@ class _Transaction:
 
 
 def article_to_row(article: Article) -> dict[str, Any]:
-    """The `articles` row for an article: the same names, list fields as JSON text."""
-    data = article.to_dict()
-    return {name: _dumps(data[name]) if name in LIST_FIELDS else data[name] for name in ARTICLE_FIELDS}
+    """The `articles` row for an article: the same names, list fields as JSON text (the JSON of
+    `Article.to_dict()`'s values)."""
+    row: dict[str, Any] = {}
+    for name in ARTICLE_FIELDS:
+        value = getattr(article, name)
+        if name in LIST_FIELDS:
+            # Read in place rather than through `to_dict()`, which copies every image and link
+            # only for them to be encoded once.
+            if value == []:
+                value = "[]"
+            else:
+                value = _dumps([vars(v) for v in value] if name in _OBJECT_LISTS else value)
+        row[name] = value
+    return row
+
+
+_OBJECT_LISTS = frozenset({"images", "related"})
+"""List fields whose items are dataclasses (`Image`, `RelatedLink`), stored as JSON objects."""
 
 
 def row_to_article(row: Mapping[str, Any]) -> Article:

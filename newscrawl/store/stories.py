@@ -18,6 +18,7 @@ check that with EXPLAIN QUERY PLAN on the statements named in `LOOKUP_STATEMENTS
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,6 +71,16 @@ LOOKUP_STATEMENTS: dict[str, str] = {
 """The statements run per article, for the index-use check."""
 
 INDEX_TABLES = ("dedup_docs", "dedup_bands", "dedup_stories", "dedup_meta")
+
+
+@functools.cache
+def _candidates_sql(keys: int) -> str:
+    return CANDIDATES_SQL.format(keys=", ".join("?" * keys), limit=MAX_CANDIDATES)
+
+
+@functools.cache
+def _add_bands_sql(rows: int) -> str:
+    return "INSERT OR IGNORE INTO dedup_bands (band_key, doc_id) VALUES " + ", ".join(["(?, ?)"] * rows)
 
 
 @dataclass(frozen=True)
@@ -135,12 +146,8 @@ class StoryTables:
         """The copies sharing at least one band key."""
         if not keys:
             return []
-        sql = CANDIDATES_SQL.format(keys=", ".join("?" * len(keys)), limit=MAX_CANDIDATES)
-        return [
-            DocRow(*r)
-            for r in self.conn.execute(sql, list(keys))
-            if r[DOC_COLUMNS.index("doc_id")] != exclude_doc
-        ]
+        sql = _candidates_sql(len(keys))
+        return [DocRow(*r) for r in self.conn.execute(sql, list(keys)) if r[_DOC_ID] != exclude_doc]
 
     def write_doc(self, canonical_url: str, fields: DocFields, doc_id: int | None = None) -> int:
         """Insert the copy (`doc_id` None) or update it; returns its doc id."""
@@ -171,10 +178,11 @@ class StoryTables:
         self.conn.execute("UPDATE dedup_docs SET similarity = ? WHERE doc_id = ?", (similarity, doc_id))
 
     def add_bands(self, doc_id: int, keys: Iterable[int]) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO dedup_bands (band_key, doc_id) VALUES (?, ?)",
-            [(k, doc_id) for k in keys],
-        )
+        # One statement of many rows rather than `executemany` of one row each (a copy's 32 bands:
+        # 41 -> 33 us, micro-benchmarked on the crawl bench's copies).
+        params = [value for key in keys for value in (key, doc_id)]
+        if params:
+            self.conn.execute(_add_bands_sql(len(params) // 2), params)
 
     def remove_bands(self, doc_id: int, keys: Iterable[int]) -> None:
         self.conn.executemany(
