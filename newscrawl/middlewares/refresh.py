@@ -81,9 +81,9 @@ def head_text(response: TextResponse) -> str:
 class MetaRefreshMiddleware(redirect.MetaRefreshMiddleware):
     """Scrapy's `MetaRefreshMiddleware`, which decodes only the head of a page to rule a refresh out.
 
-    Registered in place of Scrapy's (`DOWNLOADER_MIDDLEWARES`, same order 580); keeps its class
-    name, as Scrapy's redirect log lines and stats do not depend on it but settings and `scrapy
-    shell` users read it. `tests/test_meta_refresh.py` holds it to Scrapy's middleware.
+    Registered in place of Scrapy's (`DOWNLOADER_MIDDLEWARES`, same order 580). It keeps Scrapy's
+    class name, as newscrawl's HttpCompressionMiddleware does: whoever reads the crawl's list of
+    enabled middlewares sees the one they know. `tests/test_meta_refresh.py` holds it to Scrapy's.
     """
 
     # Without Scrapy's deprecated `spider` argument, which the engine then does not pass.
