@@ -244,3 +244,30 @@ def test_the_fast_path_decodes_whole_streams_only() -> None:
         assert gunzip_whole(blob, MAXSIZE) is None
     for blob in (_raw_deflate(PAGE), _half(_zlib(PAGE)), _zlib(OVER_BY_ONE), _corrupt_middle(_zlib(PAGE))):
         assert inflate_whole(blob, MAXSIZE) is None
+
+
+def test_the_crawl_uses_newscrawls_middlewares_in_place_of_scrapys() -> None:
+    """The project's settings swap both built-ins for newscrawl's, at Scrapy's own places in the chain."""
+    from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyRefresh
+    from scrapy.settings import Settings
+    from scrapy.utils.conf import build_component_list
+    from scrapy.utils.misc import load_object
+
+    from newscrawl import settings as project_settings
+    from newscrawl.middlewares.archive import SentBodyMiddleware
+    from newscrawl.middlewares.content import ContentTypeMiddleware
+    from newscrawl.middlewares.refresh import MetaRefreshMiddleware
+
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    chain = [
+        load_object(path) for path in build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))
+    ]
+    assert ScrapyMiddleware not in chain and ScrapyRefresh not in chain
+    # Requests go down the list, responses come back up: the archive's copy of the sent bytes is
+    # taken before decompression, and the content checks see decoded bodies.
+    order = [
+        chain.index(c) for c in (ContentTypeMiddleware, MetaRefreshMiddleware, HttpCompressionMiddleware)
+    ]
+    assert order == sorted(order)
+    assert chain.index(HttpCompressionMiddleware) < chain.index(SentBodyMiddleware)
