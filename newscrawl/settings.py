@@ -96,6 +96,12 @@ SPIDER_MIDDLEWARES = {
     "newscrawl.middlewares.failures.DepthLimitMiddleware": 900,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's decompression, with gzip and deflate decoded in one zlib call (same results).
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newscrawl.middlewares.compression.HttpCompressionMiddleware": 590,
+    # Scrapy's meta refresh, deciding from the page's head without decoding the whole page.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newscrawl.middlewares.refresh.MetaRefreshMiddleware": 580,
     "newscrawl.middlewares.politeness.PolitenessMiddleware": 560,
     "newscrawl.middlewares.content.ContentTypeMiddleware": 570,
     # Between redirects/decompression (600/590) and the checks of what a response is: a 304 has

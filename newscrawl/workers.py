@@ -334,6 +334,8 @@ as it is done (as `ProcessPoolExecutor` queues one call more than it has workers
 
 _HEADER = struct.Struct("!Q")
 """The length of each message on a worker's pipes, before it."""
+_READ_BYTES = 1 << 16
+"""What the crawler asks of a result pipe at once, at least (a pipe's default capacity)."""
 
 
 class _RemoteTraceback(Exception):
@@ -385,10 +387,24 @@ class _WorkerProcess:
 
     def send(self, payload: bytes, future: asyncio.Future[Any]) -> None:
         self.in_flight.append((payload, future))
-        self._unsent += _HEADER.pack(len(payload))
-        self._unsent += payload
-        if len(self._unsent) == len(payload) + _HEADER.size:
-            self._writable()
+        header = _HEADER.pack(len(payload))
+        if self._unsent:  # behind what the pipe did not take yet: the loop writes it when it can
+            self._unsent += header
+            self._unsent += payload
+            return
+        # Straight from the pickle into the (widened) pipe, most often all of it: no copy into the
+        # buffer, and no wait for the loop to say the pipe is writable.
+        try:
+            sent = os.writev(self._task_fd, (header, payload))
+        except BlockingIOError:
+            sent = 0
+        except OSError:  # the worker is gone: its result pipe says so too
+            self._died()
+            return
+        if sent < len(header) + len(payload):
+            self._unsent += header[sent:]
+            self._unsent += memoryview(payload)[max(0, sent - len(header)) :]
+            self._loop.add_writer(self._task_fd, self._writable)
 
     def _writable(self) -> None:
         try:
@@ -405,8 +421,14 @@ class _WorkerProcess:
             self._loop.remove_writer(self._task_fd)
 
     def _readable(self) -> None:
+        # What the message under way still needs, at least 64 KB: asking os.read for much more than
+        # it returns costs an allocation of that size each time (a result is mostly ~15 KB).
+        want = _READ_BYTES
+        if len(self._buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._buffer)
+            want = max(want, _HEADER.size + size - len(self._buffer))
         try:
-            data = os.read(self._result_fd, 1 << 20)
+            data = os.read(self._result_fd, want)
         except BlockingIOError:
             return
         except OSError:
