@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from newscrawl.dedup.text import _WIDE_PUNCT, normalize_for_dedup
+from newscrawl.extract.content import _BOILERPLATE, _BOILERPLATE_LATIN
 from newscrawl.extract.decode import decode_html
 from newscrawl.extract.dom import JUNK_TAGS, collapse, parse, strip_junk
 from newscrawl.extract.engine import _looks_binary
@@ -133,6 +134,38 @@ def test_binary_check_counts_what_it_always_counted() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         assert _looks_binary(text) == reference(text), ascii(text)
     assert _looks_binary("\x00" * 50) and not _looks_binary("法" * 50) and not _looks_binary("")
+
+
+def test_boilerplate_pair_matches_one_case_insensitive_pattern(corpus: Path) -> None:
+    # The words as one IGNORECASE pattern (the form the pair replaces), written out here.
+    one = re.compile(
+        r"版权所有|版權所有|Copyright|©|ICP备|ICP證|ICP证|ICP備|公网安备|公網安備|京公网|增值电信|许可证|許可證"
+        r"|未经(?:本网|本站|本报|书面)?(?:授权|许可)|不得转载|禁止转载|转载请注明|联系我们|關於我們|关于我们|网站地图|網站地圖"
+        r"|免责声明|免責聲明|违法和不良信息|举报电话|舉報電話|举报邮箱|分享到|分享至|扫一扫|掃一掃|二维码|二維碼|打印本页|关闭窗口"
+        r"|返回顶部|返回首页|设为首页|加入收藏|手机版|客户端下载|登录|登錄|注册|註冊|上一篇|下一篇|上一页|下一页",
+        re.IGNORECASE,
+    )
+
+    def pair(text: str) -> bool:
+        return bool(_BOILERPLATE.search(text) or _BOILERPLATE_LATIN.search(text))
+
+    # The case-sensitive half holds no character that IGNORECASE would let another code point match.
+    uncased = re.compile("[" + re.escape("".join(set(re.findall(r"[^|()?:]", _BOILERPLATE.pattern)))) + "]")
+    caseless = re.compile(uncased.pattern, re.IGNORECASE)
+    for cp in range(sys.maxunicode + 1):
+        assert bool(uncased.match(chr(cp))) == bool(caseless.match(chr(cp))), hex(cp)
+    rng = random.Random(5)
+    words = re.findall(r"[^|()?:]+", one.pattern)
+    for _ in range(3000):
+        text = "".join(rng.choice([*words, "x", "法", " ", "ſ", "K"]) for _ in range(rng.randint(1, 4)))
+        text = "".join(ch.swapcase() if rng.random() < 0.3 else ch for ch in text)
+        assert pair(text) == bool(one.search(text)), text
+    checked = 0
+    for path in sorted((corpus / "pages").glob("*/*.html")):
+        for line in decode_html(path.read_bytes()).text.splitlines():
+            assert pair(line) == bool(one.search(line)), (path.name, line[:80])
+            checked += 1
+    assert checked > 10000
 
 
 def test_parsed_elements_are_plain_html_elements() -> None:
