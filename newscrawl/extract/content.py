@@ -506,6 +506,10 @@ def best_region(
                 running, start = item[0], i
             else:
                 running += item[0]
+            # round(x, 3) is within 0.0005 of x: a stretch this far below the best cannot reach it
+            # once rounded, and most stretches of a page are (one round() per item saved).
+            if running < best_score - 0.001:
+                continue
             score = round(running, 3)
             if score > best_score or (score == best_score and el_depth > best_depth):
                 best_score, best_depth, winner = score, el_depth, (element, seq, start, i)
