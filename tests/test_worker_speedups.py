@@ -22,7 +22,8 @@ from newscrawl.dedup.text import _WIDE_PUNCT, normalize_for_dedup
 from newscrawl.extract.content import _BOILERPLATE, _BOILERPLATE_LATIN
 from newscrawl.extract.decode import decode_html
 from newscrawl.extract.dom import JUNK_TAGS, collapse, parse, strip_junk
-from newscrawl.extract.engine import _looks_binary
+from newscrawl.extract.engine import _looks_binary, _meta_refresh
+from newscrawl.extract.structured import read_structured
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -166,6 +167,55 @@ def test_boilerplate_pair_matches_one_case_insensitive_pattern(corpus: Path) -> 
             assert pair(line) == bool(one.search(line)), (path.name, line[:80])
             checked += 1
     assert checked > 10000
+
+
+_TRICKY_HEAD = """<html><head><meta http-equiv="rEfReSh" content="0; url=/a">
+<meta http-equiv="REFRESH" content="5;URL='/b'"><meta http-equiv="Refresh "><meta http-equiv="refresh" content="">
+<meta http-equiv="ＲＥＦＲＥＳＨ" content="url=/c"><meta http-equiv="refresh" content="url=/d">
+<link href="/x" rel="stylesheet"><link rel="alternate\t canonical" href="  "><link rel="canonical\u3000" href="/no">
+<link rel="\n canonical\n" href="/yes"><base target="_blank"><base href="  /root/ ">
+<title> 一 </title><script type="application/ld+json">{"@type": "NewsArticle", "headline": "标题"}</script>
+</head><body><title>二</title><p>正文，内容。</p></body></html>"""
+
+
+def _xpath_refresh(root: lxml.html.HtmlElement) -> str | None:
+    for content in root.xpath("//meta[translate(@http-equiv,'REFSH','refsh')='refresh']/@content"):
+        m = re.search(r"url\s*=\s*['\"]?([^'\";\s]+)", content, re.IGNORECASE)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _xpath_head(root: lxml.html.HtmlElement) -> tuple[str, str | None, str | None]:
+    titles = root.xpath("//title")
+    links = root.xpath(
+        "//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
+    )
+    bases = root.xpath("//base/@href")
+    return (
+        collapse(titles[0].text_content()) if titles else "",
+        next((h.strip() for h in links if h.strip()), None),
+        next((h.strip() for h in bases if h.strip()), None),
+    )
+
+
+def test_head_elements_found_by_tag_are_the_xpath_ones(corpus: Path) -> None:
+    pages = [_TRICKY_HEAD.encode()] + [p.read_bytes() for p in sorted(corpus.glob("*/*/*.html"))]
+    for data in pages:
+        decoded = decode_html(data)
+        root = parse(decoded.text, decoded.utf8)
+        if root is None:
+            continue
+        structured = read_structured(root)
+        head = (structured.title_tag, structured.canonical_url, structured.base_url)
+        assert head == _xpath_head(root)
+        assert _meta_refresh(root) == _xpath_refresh(root)
+    root = parse(_TRICKY_HEAD)
+    assert root is not None
+    assert _meta_refresh(root) == "/a"
+    assert (read_structured(root).canonical_url, read_structured(root).base_url) == ("/yes", "/root/")
+    assert read_structured(root).is_article
+    assert len(pages) > 100
 
 
 def test_parsed_elements_are_plain_html_elements() -> None:

@@ -77,8 +77,17 @@ def _looks_binary(text: str) -> bool:
     return len(_BINARY_CHAR.findall(sample)) > len(sample) * 0.1
 
 
+_REFSH = str.maketrans("REFSH", "refsh")
+"""What XPath's translate(@http-equiv, 'REFSH', 'refsh') folds: those five capitals only."""
+
+
 def _meta_refresh(root: HtmlElement) -> str | None:
-    for content in root.xpath("//meta[translate(@http-equiv,'REFSH','refsh')='refresh']/@content"):
+    # The `<meta>` of `//meta[translate(@http-equiv,'REFSH','refsh')='refresh']/@content`, tested
+    # one by one: lxml finds the tag in C without the node set of the whole page `//` builds.
+    for meta in root.iter("meta"):
+        content, equiv = meta.get("content"), meta.get("http-equiv")
+        if content is None or equiv is None or equiv.translate(_REFSH) != "refresh":
+            continue
         m = _REFRESH_URL.search(content)
         if m:
             return m.group(1)
