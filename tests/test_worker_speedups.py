@@ -19,7 +19,13 @@ import numpy as np
 import pytest
 
 from newscrawl.dedup.text import _WIDE_PUNCT, normalize_for_dedup
-from newscrawl.extract.content import _BOILERPLATE, _BOILERPLATE_LATIN
+from newscrawl.extract.content import (
+    _BOILERPLATE,
+    _BOILERPLATE_LATIN,
+    _COMMENT_META,
+    _NOTICE,
+    _SIGN,
+)
 from newscrawl.extract.decode import decode_html
 from newscrawl.extract.dom import JUNK_TAGS, collapse, parse, strip_junk
 from newscrawl.extract.engine import _looks_binary, _meta_refresh
@@ -216,6 +222,32 @@ def test_head_elements_found_by_tag_are_the_xpath_ones(corpus: Path) -> None:
     assert (read_structured(root).canonical_url, read_structured(root).base_url) == ("/yes", "/root/")
     assert read_structured(root).is_article
     assert len(pages) > 100
+
+
+def test_every_furniture_line_holds_a_sign_character(corpus: Path) -> None:
+    patterns = (_BOILERPLATE, _BOILERPLATE_LATIN, _COMMENT_META, _NOTICE)
+
+    def check(text: str) -> None:
+        if any(p.search(text) for p in patterns):
+            assert _SIGN.search(text), text
+
+    # The patterns' own words (every literal run of their sources), alone and inside text.
+    for pattern in patterns:
+        for word in re.findall(r"[^|()?:\[\]{}*+^$\\]+", pattern.pattern):
+            for text in (word, f"本站{word}", f"{word}：", f"【{word}】", f"{word} 12", f"x{word}(3)"):
+                check(text)
+    # A cased first letter in any code point that IGNORECASE may take for it.
+    for cp in range(sys.maxunicode + 1):
+        for rest in ("opyright", "CP备", "otice:"):
+            text = chr(cp) + rest
+            if _BOILERPLATE_LATIN.search(text) or _NOTICE.search(text):
+                assert _SIGN.search(text), hex(cp)
+    checked = 0
+    for path in sorted((corpus / "pages").glob("*/*.html")):
+        for line in decode_html(path.read_bytes()).text.splitlines():
+            check(line[:400])
+            checked += 1
+    assert checked > 10000
 
 
 def test_parsed_elements_are_plain_html_elements() -> None:
