@@ -459,25 +459,30 @@ def best_region(
         for block in blocks:
             if block.owner in ignore:
                 block.weight = 0.0
-    # element -> its items in order, each (weight, first block, last block): its child elements
+    # Each element's items in order, each (weight, first block, last block): its child elements
     # (whole subtree) and the blocks it holds directly. Blocks come in document order, so a stack of
     # the current ancestor chain sums every subtree in one pass: an element's item is complete when
-    # the chain leaves it.
-    items: dict[HtmlElement, list[tuple[float, int, int]]] = {}
-    depth: dict[HtmlElement, int] = {}
-    """How deep each element of the stack is: 1 for `body`."""
-    stack: list[list[Any]] = []  # frames [element, weight, first block, last block]
+    # the chain leaves it. A frame is [element, weight, first block, last block, depth (1 for
+    # `body`), items]; `order` holds the frames with items in the order they got their first one
+    # (which decides ties below).
+    stack: list[list[Any]] = []
     on_stack: dict[HtmlElement, int] = {}
     """Element -> its place in `stack`."""
+    order: list[list[Any]] = []
 
-    def pop() -> None:
-        element, weight, first, last = stack.pop()
-        del on_stack[element]
-        if stack:
-            parent = stack[-1]
-            items.setdefault(parent[0], []).append((weight, first, last))
-            parent[1] += weight
-            parent[3] = last
+    def unwind(common: int) -> None:
+        """Pop the stack down to `common` frames, each frame an item of the one below."""
+        while len(stack) > common:
+            done = stack.pop()
+            del on_stack[done[0]]
+            if stack:
+                parent = stack[-1]
+                seq = parent[5]
+                if not seq:
+                    order.append(parent)
+                seq.append((done[1], done[2], done[3]))
+                parent[1] += done[1]
+                parent[3] = done[3]
 
     previous: HtmlElement | None = None
     for block in blocks:
@@ -493,28 +498,28 @@ def best_region(
                 down.append(node)
                 node = node.getparent() if node is not body else None
             common = on_stack[node] + 1 if node is not None else 0
-            while len(stack) > common:
-                pop()
+            if len(stack) > common:
+                unwind(common)
             for element in reversed(down):
                 on_stack[element] = len(stack)
-                stack.append([element, 0.0, block.index, block.index])
-                depth[element] = len(stack)
+                stack.append([element, 0.0, block.index, block.index, len(stack) + 1, []])
             previous = owner
         frame = stack[-1]
-        items.setdefault(frame[0], []).append((block.weight, block.index, block.index))
+        seq = frame[5]
+        if not seq:
+            order.append(frame)
+        seq.append((block.weight, block.index, block.index))
         frame[1] += block.weight
         frame[3] = block.index
-    while stack:
-        pop()
+    unwind(0)
 
     # The best stretch so far: its score and depth, and (element, its items, first item, last
     # item); the Region is made once, for the winner.
     best_score = float("-inf")
     best_depth = -1
     winner: tuple[HtmlElement, list[tuple[float, int, int]], int, int] | None = None
-    for element, seq in items.items():
+    for element, _, _, _, el_depth, seq in order:
         running, start = 0.0, 0
-        el_depth = depth.get(element, 0)
         for i, item in enumerate(seq):
             if running <= 0:
                 running, start = item[0], i
