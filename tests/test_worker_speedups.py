@@ -25,6 +25,9 @@ from newscrawl.extract.content import (
     _COMMENT_META,
     _NOTICE,
     _SIGN,
+    Block,
+    is_link_title,
+    weigh,
 )
 from newscrawl.extract.decode import decode_html
 from newscrawl.extract.dom import JUNK_TAGS, collapse, parse, strip_junk
@@ -248,6 +251,20 @@ def test_every_furniture_line_holds_a_sign_character(corpus: Path) -> None:
             check(line[:400])
             checked += 1
     assert checked > 10000
+
+
+def test_link_share_tests_in_integers_are_the_float_ones() -> None:
+    owner = lxml.html.fromstring("<p>x</p>")
+    for chars in range(1, 400):
+        for link_chars in range(chars + 1):
+            block = Block(0, owner, [], "法" * chars, chars, link_chars, 1, None, 1)
+            density = link_chars / chars
+            assert is_link_title(block) == (density >= 0.8 and 6 <= chars <= 80), (chars, link_chars)
+            assert (weigh(block) == -float(link_chars) and link_chars > 0) == (density > 0.5), (
+                chars,
+                link_chars,
+            )
+    assert not is_link_title(Block(0, owner, [], "", 0, 0, 0, None, 1))
 
 
 def test_parsed_elements_are_plain_html_elements() -> None:

@@ -289,7 +289,8 @@ def weigh(block: Block) -> float:
     if not block.chars:
         return 0.0
     text_chars = block.chars - block.link_chars
-    if block.link_density > 0.5:
+    # `link_density > 0.5` without the property call: for integers, L / C > 0.5 exactly when 2L > C.
+    if 2 * block.link_chars > block.chars:
         return -float(block.link_chars)
     text = block.text
     signs = block.chars <= _MAX_NOTICE and _SIGN.search(text) is not None
@@ -563,7 +564,14 @@ def is_prose(block: Block) -> bool:
 
 def is_link_title(block: Block) -> bool:
     """A headline link of a listing: one link, mostly the block's text, headline length."""
-    return block.image is None and block.links == 1 and block.link_density >= 0.8 and 6 <= block.chars <= 80
+    # `link_density >= 0.8` as 5L >= 4C: for integers below 2**50 the float quotient and the
+    # rounded 0.8 compare as the exact fractions do (6 <= C excludes the C == 0 case).
+    return (
+        block.image is None
+        and block.links == 1
+        and 6 <= block.chars <= 80
+        and 5 * block.link_chars >= 4 * block.chars
+    )
 
 
 def looks_like_listing(blocks: list[Block]) -> bool:
