@@ -30,7 +30,7 @@ from newscrawl.extract.content import (
     weigh,
 )
 from newscrawl.extract.decode import decode_html
-from newscrawl.extract.dom import JUNK_TAGS, collapse, parse, strip_junk
+from newscrawl.extract.dom import JUNK_TAGS, collapse, parse, select_first, selector, strip_junk
 from newscrawl.extract.engine import _looks_binary, _meta_refresh
 from newscrawl.extract.structured import read_structured
 
@@ -265,6 +265,49 @@ def test_link_share_tests_in_integers_are_the_float_ones() -> None:
                 link_chars,
             )
     assert not is_link_title(Block(0, owner, [], "", 0, 0, 0, None, 1))
+
+
+def test_first_selected_element_is_the_first_of_all_selected(corpus: Path) -> None:
+    import importlib
+    import pkgutil
+
+    import newscrawl.spiders
+
+    selectors = {
+        "div.article-content",
+        "div.content, #content, article",
+        "p",
+        "h1, h2",
+        "a[href]",
+        "li:nth-child(2) a",
+    }
+    # Every site file's own selectors.
+    for info in pkgutil.iter_modules(newscrawl.spiders.__path__):
+        module = importlib.import_module(f"newscrawl.spiders.{info.name}")
+        for value in vars(module).values():
+            for name in (
+                "title_css",
+                "body_css",
+                "date_css",
+                "byline_css",
+                "source_css",
+                "editor_css",
+                "related_css",
+            ):
+                css = getattr(value, name, None) if isinstance(value, type) else None
+                if isinstance(css, str) and css:
+                    selectors.add(css)
+    assert len(selectors) > 10
+    pages = [p.read_bytes() for p in sorted(corpus.glob("*/*/*.html"))]
+    for data in pages:
+        decoded = decode_html(data)
+        root = parse(decoded.text, decoded.utf8)
+        if root is None:
+            continue
+        for css in selectors:
+            every = selector(css)(root)
+            assert select_first(root, css) is (every[0] if every else None), css
+    assert len(pages) > 100
 
 
 def test_parsed_elements_are_plain_html_elements() -> None:
