@@ -19,9 +19,20 @@ import numpy as np
 import pytest
 
 from newscrawl.dedup.text import _WIDE_PUNCT, normalize_for_dedup
+from newscrawl.extract.content import (
+    _BOILERPLATE,
+    _BOILERPLATE_LATIN,
+    _COMMENT_META,
+    _NOTICE,
+    _SIGN,
+    Block,
+    is_link_title,
+    weigh,
+)
 from newscrawl.extract.decode import decode_html
-from newscrawl.extract.dom import JUNK_TAGS, collapse, parse, strip_junk
-from newscrawl.extract.engine import _looks_binary
+from newscrawl.extract.dom import JUNK_TAGS, collapse, parse, select_first, selector, strip_junk
+from newscrawl.extract.engine import _looks_binary, _meta_refresh
+from newscrawl.extract.structured import read_structured
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -133,6 +144,170 @@ def test_binary_check_counts_what_it_always_counted() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         assert _looks_binary(text) == reference(text), ascii(text)
     assert _looks_binary("\x00" * 50) and not _looks_binary("法" * 50) and not _looks_binary("")
+
+
+def test_boilerplate_pair_matches_one_case_insensitive_pattern(corpus: Path) -> None:
+    # The words as one IGNORECASE pattern (the form the pair replaces), written out here.
+    one = re.compile(
+        r"版权所有|版權所有|Copyright|©|ICP备|ICP證|ICP证|ICP備|公网安备|公網安備|京公网|增值电信|许可证|許可證"
+        r"|未经(?:本网|本站|本报|书面)?(?:授权|许可)|不得转载|禁止转载|转载请注明|联系我们|關於我們|关于我们|网站地图|網站地圖"
+        r"|免责声明|免責聲明|违法和不良信息|举报电话|舉報電話|举报邮箱|分享到|分享至|扫一扫|掃一掃|二维码|二維碼|打印本页|关闭窗口"
+        r"|返回顶部|返回首页|设为首页|加入收藏|手机版|客户端下载|登录|登錄|注册|註冊|上一篇|下一篇|上一页|下一页",
+        re.IGNORECASE,
+    )
+
+    def pair(text: str) -> bool:
+        return bool(_BOILERPLATE.search(text) or _BOILERPLATE_LATIN.search(text))
+
+    # The case-sensitive half holds no character that IGNORECASE would let another code point match.
+    uncased = re.compile("[" + re.escape("".join(set(re.findall(r"[^|()?:]", _BOILERPLATE.pattern)))) + "]")
+    caseless = re.compile(uncased.pattern, re.IGNORECASE)
+    for cp in range(sys.maxunicode + 1):
+        assert bool(uncased.match(chr(cp))) == bool(caseless.match(chr(cp))), hex(cp)
+    rng = random.Random(5)
+    words = re.findall(r"[^|()?:]+", one.pattern)
+    for _ in range(3000):
+        text = "".join(rng.choice([*words, "x", "法", " ", "ſ", "K"]) for _ in range(rng.randint(1, 4)))
+        text = "".join(ch.swapcase() if rng.random() < 0.3 else ch for ch in text)
+        assert pair(text) == bool(one.search(text)), text
+    checked = 0
+    for path in sorted((corpus / "pages").glob("*/*.html")):
+        for line in decode_html(path.read_bytes()).text.splitlines():
+            assert pair(line) == bool(one.search(line)), (path.name, line[:80])
+            checked += 1
+    assert checked > 10000
+
+
+_TRICKY_HEAD = """<html><head><meta http-equiv="rEfReSh" content="0; url=/a">
+<meta http-equiv="REFRESH" content="5;URL='/b'"><meta http-equiv="Refresh "><meta http-equiv="refresh" content="">
+<meta http-equiv="ＲＥＦＲＥＳＨ" content="url=/c"><meta http-equiv="refresh" content="url=/d">
+<link href="/x" rel="stylesheet"><link rel="alternate\t canonical" href="  "><link rel="canonical\u3000" href="/no">
+<link rel="\n canonical\n" href="/yes"><base target="_blank"><base href="  /root/ ">
+<title> 一 </title><script type="application/ld+json">{"@type": "NewsArticle", "headline": "标题"}</script>
+</head><body><title>二</title><p>正文，内容。</p></body></html>"""
+
+
+def _xpath_refresh(root: lxml.html.HtmlElement) -> str | None:
+    for content in root.xpath("//meta[translate(@http-equiv,'REFSH','refsh')='refresh']/@content"):
+        m = re.search(r"url\s*=\s*['\"]?([^'\";\s]+)", content, re.IGNORECASE)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _xpath_head(root: lxml.html.HtmlElement) -> tuple[str, str | None, str | None]:
+    titles = root.xpath("//title")
+    links = root.xpath(
+        "//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
+    )
+    bases = root.xpath("//base/@href")
+    return (
+        collapse(titles[0].text_content()) if titles else "",
+        next((h.strip() for h in links if h.strip()), None),
+        next((h.strip() for h in bases if h.strip()), None),
+    )
+
+
+def test_head_elements_found_by_tag_are_the_xpath_ones(corpus: Path) -> None:
+    pages = [_TRICKY_HEAD.encode()] + [p.read_bytes() for p in sorted(corpus.glob("*/*/*.html"))]
+    for data in pages:
+        decoded = decode_html(data)
+        root = parse(decoded.text, decoded.utf8)
+        if root is None:
+            continue
+        structured = read_structured(root)
+        head = (structured.title_tag, structured.canonical_url, structured.base_url)
+        assert head == _xpath_head(root)
+        assert _meta_refresh(root) == _xpath_refresh(root)
+    root = parse(_TRICKY_HEAD)
+    assert root is not None
+    assert _meta_refresh(root) == "/a"
+    assert (read_structured(root).canonical_url, read_structured(root).base_url) == ("/yes", "/root/")
+    assert read_structured(root).is_article
+    assert len(pages) > 100
+
+
+def test_every_furniture_line_holds_a_sign_character(corpus: Path) -> None:
+    patterns = (_BOILERPLATE, _BOILERPLATE_LATIN, _COMMENT_META, _NOTICE)
+
+    def check(text: str) -> None:
+        if any(p.search(text) for p in patterns):
+            assert _SIGN.search(text), text
+
+    # The patterns' own words (every literal run of their sources), alone and inside text.
+    for pattern in patterns:
+        for word in re.findall(r"[^|()?:\[\]{}*+^$\\]+", pattern.pattern):
+            for text in (word, f"本站{word}", f"{word}：", f"【{word}】", f"{word} 12", f"x{word}(3)"):
+                check(text)
+    # A cased first letter in any code point that IGNORECASE may take for it.
+    for cp in range(sys.maxunicode + 1):
+        for rest in ("opyright", "CP备", "otice:"):
+            text = chr(cp) + rest
+            if _BOILERPLATE_LATIN.search(text) or _NOTICE.search(text):
+                assert _SIGN.search(text), hex(cp)
+    checked = 0
+    for path in sorted((corpus / "pages").glob("*/*.html")):
+        for line in decode_html(path.read_bytes()).text.splitlines():
+            check(line[:400])
+            checked += 1
+    assert checked > 10000
+
+
+def test_link_share_tests_in_integers_are_the_float_ones() -> None:
+    owner = lxml.html.fromstring("<p>x</p>")
+    for chars in range(1, 400):
+        for link_chars in range(chars + 1):
+            block = Block(0, owner, [], "法" * chars, chars, link_chars, 1, None, 1)
+            density = link_chars / chars
+            assert is_link_title(block) == (density >= 0.8 and 6 <= chars <= 80), (chars, link_chars)
+            assert (weigh(block) == -float(link_chars) and link_chars > 0) == (density > 0.5), (
+                chars,
+                link_chars,
+            )
+    assert not is_link_title(Block(0, owner, [], "", 0, 0, 0, None, 1))
+
+
+def test_first_selected_element_is_the_first_of_all_selected(corpus: Path) -> None:
+    import importlib
+    import pkgutil
+
+    import newscrawl.spiders
+
+    selectors = {
+        "div.article-content",
+        "div.content, #content, article",
+        "p",
+        "h1, h2",
+        "a[href]",
+        "li:nth-child(2) a",
+    }
+    # Every site file's own selectors.
+    for info in pkgutil.iter_modules(newscrawl.spiders.__path__):
+        module = importlib.import_module(f"newscrawl.spiders.{info.name}")
+        for value in vars(module).values():
+            for name in (
+                "title_css",
+                "body_css",
+                "date_css",
+                "byline_css",
+                "source_css",
+                "editor_css",
+                "related_css",
+            ):
+                css = getattr(value, name, None) if isinstance(value, type) else None
+                if isinstance(css, str) and css:
+                    selectors.add(css)
+    assert len(selectors) > 10
+    pages = [p.read_bytes() for p in sorted(corpus.glob("*/*/*.html"))]
+    for data in pages:
+        decoded = decode_html(data)
+        root = parse(decoded.text, decoded.utf8)
+        if root is None:
+            continue
+        for css in selectors:
+            every = selector(css)(root)
+            assert select_first(root, css) is (every[0] if every else None), css
+    assert len(pages) > 100
 
 
 def test_parsed_elements_are_plain_html_elements() -> None:

@@ -103,8 +103,11 @@ def choose_container(page: Page) -> None:
         held = [b.index for b in page.blocks if b.owner in members]
         page.whole_container = bool(held) and held[0] == region.first and held[-1] == region.last
     # The container's furniture (nav, aside, footer) and the related block are not body.
-    for element in page.container.xpath(".//nav|.//aside|.//footer|.//menu"):
-        page.excluded.update(element.iter())
+    # iter(tags) is `.//nav|.//aside|.//footer|.//menu` and the container itself, found in C (and at
+    # once when the page has none of the tags).
+    for element in page.container.iter("nav", "aside", "footer", "menu"):
+        if element is not page.container:
+            page.excluded.update(element.iter())
 
 
 _PREV_NEXT = re.compile(r"^\s*(?:上一篇|下一篇|上一條|下一條|上一条|下一条|上篇|下篇|前一篇|后一篇|後一篇)")

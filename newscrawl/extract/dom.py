@@ -15,8 +15,15 @@ if TYPE_CHECKING:
 
 # Parsing the UTF-8 bytes (not the str) lets libxml2 skip its own charset sniffing and accepts
 # pages that open with an `<?xml encoding=…?>` declaration, which lxml refuses in a str.
+# collect_ids=False: libxml2 builds no hash of the id attributes (nothing here looks elements up by
+# ID; `#id` selectors and `[@id=…]` test the attribute), 3% of the parse.
 _PARSER = lxml.html.HTMLParser(
-    encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    no_network=True,
+    default_doctype=False,
+    collect_ids=False,
 )
 # lxml.html's own lookup is a Python method that libxml2 calls back for every element the engine
 # touches (every node of `segment`'s walk, every XPath result) to hand `<form>`, `<input>` and
@@ -105,10 +112,18 @@ def selector(css: str) -> CSSSelector:
     return CSSSelector(css, translator="html")
 
 
+@lru_cache(maxsize=256)
+def _first_match(css: str) -> etree.XPath:
+    # `(…)[1]`: the first element in document order, which libxml2 finds without building the
+    # whole node set (15% less on a 100 KB page; a spider may give seven selectors per page).
+    return etree.XPath(f"({selector(css).path})[1]")
+
+
 def select_first(root: HtmlElement, css: str | None) -> HtmlElement | None:
+    """The first element in document order that `css` selects, or None."""
     if not css:
         return None
-    found = selector(css)(root)
+    found = _first_match(css)(root)
     return found[0] if found else None
 
 

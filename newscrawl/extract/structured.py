@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import lxml.etree as etree
+
 from newscrawl.extract.dom import collapse
 
 if TYPE_CHECKING:
@@ -199,8 +201,19 @@ def _article_objects(data: Any) -> list[dict[str, Any]]:
     return found
 
 
+# Elements of one tag are found with `root.iter(tag)`, not `//tag[...]`: the same elements in the
+# same order, but lxml answers at once when no element has the tag (most pages have no <base>,
+# many no JSON-LD) and otherwise walks the tree in C without the node set libxml2's `//` builds
+# (twice as fast on the bench's pages). The predicates are then tested per element.
+_JSONLD_TYPES = ("application/ld+json", "application/json+ld")
+_REL_CANONICAL = etree.XPath("contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')")
+"""XPath's own normalize-space (XML whitespace only), on one `<link>`."""
+
+
 def _read_jsonld(root: HtmlElement, out: Structured) -> None:
-    for script in root.xpath("//script[@type='application/ld+json' or @type='application/json+ld']"):
+    for script in root.iter("script"):
+        if script.get("type") not in _JSONLD_TYPES:
+            continue
         data = _load_jsonld(script.text or "")
         for obj in _article_objects(data):
             out.is_article = True
@@ -220,7 +233,9 @@ def _read_jsonld(root: HtmlElement, out: Structured) -> None:
 
 def _read_meta(root: HtmlElement, out: Structured) -> None:
     metas: dict[str, list[str]] = {}
-    for meta in root.xpath("//meta[@content]"):
+    for meta in root.iter("meta"):
+        if meta.get("content") is None:
+            continue
         key = meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv")
         if key:
             metas.setdefault(key.strip().lower(), []).append(meta.get("content", ""))
@@ -262,17 +277,17 @@ def read_structured(root: HtmlElement) -> Structured:
     _read_jsonld(root, out)
     _read_meta(root, out)
     _read_microdata(root, out)
-    titles = root.xpath("//title")
-    if titles:
-        out.title_tag = collapse(titles[0].text_content())
-    for href in root.xpath(
-        "//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
-    ):
-        if href.strip():
+    title = next(root.iter("title"), None)
+    if title is not None:
+        out.title_tag = collapse(title.text_content())
+    for link in root.iter("link"):
+        href = link.get("href")
+        if href is not None and _REL_CANONICAL(link) and href.strip():
             out.canonical_url = href.strip()
             break
-    for href in root.xpath("//base/@href"):
-        if href.strip():
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href is not None and href.strip():
             out.base_url = href.strip()
             break
     return out
