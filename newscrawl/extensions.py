@@ -15,10 +15,12 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.misc import load_object
 
+from newscrawl import gctune
 from newscrawl.state import lock
 from newscrawl.state.engine import is_interactive
 from newscrawl.state.health import HealthRules, failure_counts, judge
@@ -267,3 +269,23 @@ class CrawlRunRecorder:
             self.crawler.stats.set_value("newscrawl/health", "; ".join(problems) or "ok")
         for problem in problems:
             logger.warning("Health rule broken by %s: %s", run.spider, problem)
+
+
+class GcTuning:
+    """Sets the garbage collector for a long crawl (`newscrawl.gctune`) once the engine has started:
+    by then the spider, its components and the store are built, and are frozen with the rest."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> GcTuning:
+        threshold = crawler.settings.getint("NEWSCRAWL_GC_THRESHOLD", 0)
+        if threshold <= 0:
+            raise NotConfigured
+        ext = cls(threshold)
+        crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
+        return ext
+
+    def engine_started(self) -> None:
+        gctune.tune(self.threshold)

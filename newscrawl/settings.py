@@ -116,6 +116,7 @@ EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "newscrawl.middlewares.politeness.PoliteAutoThrottle": 0,
     "newscrawl.middlewares.failures.RedirectLoopRecorder": 110,
+    "newscrawl.extensions.GcTuning": 120,
 }
 
 # -- distributed mode (newscrawl.distributed; needs the `distributed` extra) ---------------------------
@@ -147,6 +148,10 @@ NEWSCRAWL_EXTRACT_WORKERS = -1
 """Worker processes that extract article pages off the reactor thread (newscrawl.workers): -1 = one
 per CPU but one, at most 4, when run by the newscrawl or scrapy command (a script of your own: set a
 number, and guard the crawl with `if __name__ == "__main__":`); 0 = extract on the reactor thread."""
+NEWSCRAWL_GC_THRESHOLD = 10_000
+"""Allocations between two young-generation garbage collections in the crawler and its extraction
+workers, whose long-lived objects are frozen once the crawl is set up (newscrawl.gctune); 0 = leave
+Python's collector as it is."""
 NEWSCRAWL_BATCH_SIZE = 200
 """Writes per transaction at most (articles, pages, frontier rows)."""
 NEWSCRAWL_BATCH_DELAY = 0.02

@@ -55,6 +55,7 @@ from scrapy import signals
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
+from newscrawl import gctune
 from newscrawl.clean import clean_article
 from newscrawl.dedup import ArticleSketch, sketch_article
 from newscrawl.extract import extract
@@ -221,9 +222,11 @@ def _extract_in_worker(
 class ExtractionPool:
     """The crawl's worker processes (or none: then `extract` runs on the reactor thread)."""
 
-    def __init__(self, workers: int, preparation: Preparation | None = None) -> None:
+    def __init__(self, workers: int, preparation: Preparation | None = None, gc_threshold: int = 0) -> None:
         self.workers = max(0, workers)
         self.preparation = preparation or Preparation()
+        self.gc_threshold = gc_threshold
+        """`newscrawl.gctune.tune` in each worker after its first task (NEWSCRAWL_GC_THRESHOLD); 0: not."""
         """What workers do after extracting; nothing when extracting on the reactor thread, where
         the pipelines do it anyway."""
         self._processes: list[_WorkerProcess] = []
@@ -242,7 +245,9 @@ class ExtractionPool:
                 logger.info("Extracting on the reactor thread: run by a script, not a command")
                 workers = 0
             pool = cls(
-                auto_workers() if workers < 0 else workers, Preparation.for_pipelines(crawler.settings)
+                auto_workers() if workers < 0 else workers,
+                Preparation.for_pipelines(crawler.settings),
+                crawler.settings.getint("NEWSCRAWL_GC_THRESHOLD", 0),
             )
             if pool.workers and not _asyncio_reactor():
                 logger.info("Extracting on the reactor thread: worker processes need the asyncio reactor")
@@ -264,7 +269,7 @@ class ExtractionPool:
             return
         self._processes = [w for w in self._processes if w.alive]
         while len(self._processes) < self.workers:
-            self._processes.append(_WorkerProcess(loop, self._next))
+            self._processes.append(_WorkerProcess(loop, self._next, self.gc_threshold))
 
     async def extract(
         self,
@@ -357,12 +362,20 @@ class _WorkerProcess:
     worker's pipe (asyncio buffers what the pipe does not take at once) and reads the results
     when they arrive; a closed result pipe means the worker died, and fails what it held."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, on_change: Callable[[_WorkerProcess], None]) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        on_change: Callable[[_WorkerProcess], None],
+        gc_threshold: int = 0,
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         task_reader, task_writer = context.Pipe(duplex=False)
         result_reader, result_writer = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=_serve, args=(task_reader, result_writer, os.getpid()), daemon=True, name="nc-extract"
+            target=_serve,
+            args=(task_reader, result_writer, os.getpid(), gc_threshold),
+            daemon=True,
+            name="nc-extract",
         )
         self.process.start()
         task_reader.close()
@@ -506,8 +519,11 @@ def _widen_pipe(fd: int) -> None:
             fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_BYTES)
 
 
-def _serve(tasks: Connection, results: Connection, parent: int) -> None:
-    """A worker process: run each task read from `tasks`, send back (ok, value, traceback text)."""
+def _serve(tasks: Connection, results: Connection, parent: int, gc_threshold: int = 0) -> None:
+    """A worker process: run each task read from `tasks`, send back (ok, value, traceback text).
+
+    After its first task, the worker's imports and the engine's lazily built tables (converters,
+    patterns) are in place: then the garbage collector is set for the long run (`gctune`)."""
     _die_with_parent(parent)
     task_fd, result_fd = tasks.fileno(), results.fileno()
     while True:
@@ -518,17 +534,26 @@ def _serve(tasks: Connection, results: Connection, parent: int) -> None:
         payload = _read_exactly(task_fd, size)
         if payload is None:
             return
-        reply: tuple[bool, Any, str | None]
-        try:
-            function, args = pickle.loads(payload)
-            reply = (True, function(*args), None)
-        except BaseException as exc:
-            reply = (False, exc, traceback.format_exc())
-        try:
-            message = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # a result or an exception that does not pickle
-            message = pickle.dumps((False, RuntimeError(f"unpicklable worker result: {exc!r}"), None))
+        message = _run_task(payload)
         _write_all(result_fd, _HEADER.pack(len(message)) + message)
+        del payload, message
+        if gc_threshold:
+            gctune.tune(gc_threshold)
+            gc_threshold = 0
+
+
+def _run_task(payload: bytes) -> bytes:
+    """The pickled reply to one pickled task."""
+    reply: tuple[bool, Any, str | None]
+    try:
+        function, args = pickle.loads(payload)
+        reply = (True, function(*args), None)
+    except BaseException as exc:
+        reply = (False, exc, traceback.format_exc())
+    try:
+        return pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # a result or an exception that does not pickle
+        return pickle.dumps((False, RuntimeError(f"unpicklable worker result: {exc!r}"), None))
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:

@@ -1,0 +1,88 @@
+"""The garbage collector set for a long crawl (newscrawl.gctune): in a child process of its own each
+time, since tuning is once per process and would change the test process's collector."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import subprocess
+import sys
+from pathlib import Path
+
+from newscrawl.demo import DemoServer, build_site
+from newscrawl.workers import ExtractionPool
+from tests.conftest import crawl, query, subprocess_env
+
+PROBE = """
+import gc, sys
+from newscrawl import gctune
+default = gc.get_threshold()[0]
+first = gctune.tune(int(sys.argv[1]))
+after_first = gc.get_threshold()[0], gc.get_freeze_count() > 0
+second = gctune.tune(int(sys.argv[2]))
+print(default, first, *after_first, second, gc.get_threshold()[0])
+"""
+
+
+def probe(first: int, second: int) -> list[str]:
+    """In a fresh process: tune(first), then tune(second)."""
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(first), str(second)],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.split()
+
+
+def test_tune_freezes_and_raises_the_threshold_once_per_process() -> None:
+    default, first, threshold, frozen, second, still = probe(5000, 6000)
+    assert default == "700"  # Python's own, so the test sees a change
+    assert (first, threshold, frozen) == ("True", "5000", "True")
+    assert (second, still) == ("False", "5000")  # a second call changes nothing
+
+
+def test_a_threshold_of_zero_leaves_the_collector_alone() -> None:
+    default, first, threshold, frozen, second, still = probe(0, 0)
+    assert (first, threshold, frozen, second, still) == ("False", default, "False", "False", default)
+
+
+def test_a_worker_tunes_its_collector_after_its_first_task() -> None:
+    async def scenario() -> list[tuple[tuple[int, int, int], int]]:
+        pool = ExtractionPool(1, gc_threshold=4321)
+        try:
+            return [
+                (await pool.call(gc.get_threshold), await pool.call(gc.get_freeze_count)) for _ in range(2)
+            ]
+        finally:
+            pool.close()
+
+    (before, _), (after, frozen) = asyncio.run(asyncio.wait_for(scenario(), 120))
+    # The first task ran under Python's collector; the collector was tuned once it had answered.
+    assert before[0] == 700
+    assert after[0] == 4321 and frozen > 0
+    assert after[1:] == before[1:]
+
+
+def test_a_crawl_tunes_its_collector_unless_told_not_to(tmp_path: Path) -> None:
+    site = build_site()
+    with DemoServer(site) as server:
+        runs = {}
+        for threshold in ("10000", "0"):
+            db = tmp_path / f"gc-{threshold}.db"
+            proc = crawl(
+                "demo",
+                db,
+                f"base_url={server.base_url}",
+                settings=(
+                    "LOG_LEVEL=DEBUG",
+                    f"NEWSCRAWL_GC_THRESHOLD={threshold}",
+                    "NEWSCRAWL_MAX_LISTING_PAGES=2",
+                ),
+            )
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            assert query(db, "SELECT count(*) FROM articles")[0][0] > 0
+            runs[threshold] = proc.stderr
+    assert "young threshold 10000" in runs["10000"]
+    assert "Garbage collector:" not in runs["0"]
