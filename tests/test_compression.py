@@ -4,7 +4,8 @@ Every body goes through both middlewares, each built from a crawler of its own: 
 returns (class, body, headers, encoding), the exception each raises, the stats each counts and the
 log lines each writes must be the same — for well-formed streams (the fast path) and for every odd
 case that must reach Scrapy's decoder (truncated, corrupt, padded, oversized, raw deflate, layered
-and unknown encodings). The crawl through the real engine is tests/test_archive_encoded.py's.
+and unknown encodings). Every test runs with both inflaters of the fast path, python-isal's and
+zlib's. The crawl through the real engine is tests/test_archive_encoded.py's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import gzip
 import logging
 import struct
 import zlib
+from types import ModuleType
 from typing import Any
 
 import brotli
@@ -23,6 +25,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
+from newscrawl.middlewares import compression
 from newscrawl.middlewares.compression import HttpCompressionMiddleware, gunzip_whole, inflate_whole
 
 MAXSIZE = 300_000
@@ -157,6 +160,19 @@ CASES: dict[str, tuple[list[bytes], bytes]] = {
     "gzip under unknown": ([b"gzip, compress"], gzip.compress(PAGE, mtime=0)),
     "identity": ([b"identity"], PAGE),
 }
+
+
+def _isal() -> ModuleType:
+    isal = pytest.importorskip("isal.isal_zlib", reason="python-isal is not installed (no wheel here)")
+    return isal
+
+
+@pytest.fixture(autouse=True, params=["isal", "zlib"])
+def inflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The fast path's inflater for the test: the oracle holds each to Scrapy."""
+    module = _isal() if request.param == "isal" else zlib
+    monkeypatch.setattr(compression, "INFLATER", module)
+    return module
 
 
 def _run(middleware_cls: type[ScrapyMiddleware], encodings: list[bytes], body: bytes, **meta: Any) -> Any:
