@@ -94,16 +94,15 @@ def test_no_two_different_corpus_articles_share_a_story(corpus: Path, db_path: P
         assert duplicates == [ifeng]
 
 
-def test_no_two_demo_articles_share_a_story(db_path: Path) -> None:
-    """The demo site's ground truth holds no reprint: 32 articles, 32 stories."""
+def demo_articles() -> list[Article]:
+    """The demo site's articles as its ground truth gives them (not extracted), uncleaned."""
     site = build_site()
     base = "http://127.0.0.1:8642"
-    with Store(db_path) as store:
-        index = StoryIndex(store)
-        stories = []
-        for demo in site.articles:
-            truth = demo.expected(base, site)
-            article = Article(
+    articles = []
+    for demo in site.articles:
+        truth = demo.expected(base, site)
+        articles.append(
+            Article(
                 url=truth["url"],
                 canonical_url=truth["url"],
                 site="demo",
@@ -111,6 +110,15 @@ def test_no_two_demo_articles_share_a_story(db_path: Path) -> None:
                 body=truth["body"],
                 published_at=truth["published_at"],
             )
-            stories.append(keep(store, index, clean_article(article)).story_id)
-    assert len(stories) == len(site.articles) >= 30
+        )
+    return articles
+
+
+def test_no_two_demo_articles_share_a_story(db_path: Path) -> None:
+    """The demo site's ground truth holds no reprint: 32 articles, 32 stories."""
+    articles = demo_articles()
+    with Store(db_path) as store:
+        index = StoryIndex(store)
+        stories = [keep(store, index, clean_article(article)).story_id for article in articles]
+    assert len(stories) == len(articles) >= 30
     assert len(set(stories)) == len(stories)

@@ -53,6 +53,7 @@ from newscrawl.dedup.text import (
     normalize_for_dedup,
     simplified_body,
     simplified_title,
+    split_credits,
 )
 from newscrawl.dedup.urls import same_publisher
 from newscrawl.items import Article
@@ -139,8 +140,12 @@ def sketch_article(
 ) -> ArticleSketch:
     """The `ArticleSketch` of an (already cleaned) article, as `StoryIndex` computes it."""
     title, body = simplified_title(article), simplified_body(article)
-    hashes, values, keys = _probe_parts(comparable_text(body), layout, min_chars)
-    body_normal = normalize_for_dedup(body)  # once, for the fingerprint and the length
+    # One pass of `normalize_for_dedup` over the body gives both what is shingled
+    # (`comparable_text`) and the normal form of the whole body (the fingerprint and the length).
+    head, kept, tail = split_credits(body)
+    comparable = normalize_for_dedup(kept)
+    body_normal = normalize_for_dedup(head) + comparable + normalize_for_dedup(tail)
+    hashes, values, keys = _probe_parts(comparable, layout, min_chars)
     return ArticleSketch(
         title=title,
         body=body,

@@ -68,6 +68,45 @@ def strip_credits(body: str) -> str:
     return "\n".join(line for line in lines if line.strip())
 
 
+def split_credits(body: str) -> tuple[str, str, str]:
+    """`body` cut in three, `head + kept + tail == body`: what `strip_credits` removes from its start
+    (surrounding whitespace, credit lines, the dateline/byline block), what it keeps, and what it
+    removes from its end. `normalize_for_dedup(kept) == comparable_text(body)`, and the normal forms
+    of the three pieces add up to the body's: the sketch normalises each character once instead of
+    twice (once for the fingerprint, once after `strip_credits`).
+
+    Why the normal forms add up: every cut has, on one side, a line break, whitespace or a bracket —
+    a starter that composes with nothing and stops canonical reordering — so NFKC cannot reach
+    across it; the rest of `normalize_for_dedup` maps one character at a time."""
+    start, end = len(body) - len(body.lstrip()), len(body.rstrip())
+    # The same steps as `strip_credits`, on offsets into `body` instead of a list of lines.
+    while start < end:
+        nl = body.find("\n", start, end)
+        if not _CREDIT_LINE.match(body[start : end if nl < 0 else nl].strip()):
+            break
+        start = end if nl < 0 else nl + 1
+    while start < end:
+        nl = body.rfind("\n", start, end)
+        if not _CREDIT_LINE.match(body[start if nl < 0 else nl + 1 : end].strip()):
+            break
+        end = start if nl < 0 else nl
+    if start < end:
+        nl = body.find("\n", start, end)
+        raw_first = body[start : end if nl < 0 else nl]
+        first = raw_first.strip()
+        m = _LEADING_BYLINE.match(first)
+        if m and (m["prefix"].endswith(_OWN_OUTLET) or _ROLE.search(m["inside"])):
+            start += len(raw_first) - len(raw_first.lstrip()) + m.end()
+        nl = body.rfind("\n", start, end)
+        last_start = start if nl < 0 else nl + 1
+        credit = _TRAILING_CREDIT.search(body, last_start, end)
+        if credit:
+            end = credit.start()
+    if start > end:
+        start = end
+    return body[:start], body[start:end], body[end:]
+
+
 def simplified_title(article: Article) -> str:
     return article.title_simplified if article.title_simplified is not None else article.title
 

@@ -1,7 +1,8 @@
 """Keeps the raw bytes of every article page, so stored articles can be re-extracted later.
 
-- `SentBodyMiddleware` (downloader middleware, just before decompression) keeps an article page's
-  body as the server sent it, gzip- or deflate-encoded, for the archive.
+- `SentBodyMiddleware` (downloader middleware, just before decompression) keeps an article or
+  listing page's body as the server sent it, gzip- or deflate-encoded, for the archive (and for
+  the listing cache, `newscrawl.middlewares.revisit`).
 - `PageArchiveMiddleware` (spider middleware) writes each page the spider parsed as an article to
   `pages`: the sent bytes when they decode to the body the spider saw, so the page is not
   compressed a second time; the body itself (compressed by the store) otherwise.
@@ -18,7 +19,7 @@ from weakref import WeakKeyDictionary
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.extensions import CrawlSession
-from newscrawl.middlewares.revisit import NOT_MODIFIED_KEY
+from newscrawl.middlewares.revisit import LISTING_KINDS, NOT_MODIFIED_KEY
 from newscrawl.store import CST, Store
 from newscrawl.store.pages import SENT_ENCODINGS
 
@@ -28,17 +29,20 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 ARTICLE_KIND = "article"
+SENT_KINDS = frozenset({ARTICLE_KIND, *LISTING_KINDS})
+"""Pages whose sent bytes are kept: articles for `pages`, listing pages for `listing_cache`."""
 
 
 class SentBodyMiddleware:
-    """Downloader middleware: keeps the encoded body of an article response before
+    """Downloader middleware: keeps the encoded body of an article or listing response before
     HttpCompressionMiddleware (590) decodes it and drops it; sits at 595, so its `process_response`
     runs just before that one's (and after redirects, 600, which never reach the spider).
 
     Kept only for a single gzip or deflate encoding (what the standard library decodes at read
-    time), and only until the page is archived: `take`, called by `PageArchiveMiddleware`, hands
-    the bytes on and forgets them; a response that never reaches the archive (an error, a page
-    the spider never parsed) frees them with its request.
+    time), and only until the page is archived: `take`, called by `PageArchiveMiddleware` (and by
+    `ConditionalGetMiddleware` for a listing page), hands the bytes on and forgets them; a response
+    that never reaches the archive (an error, a page the spider never parsed) frees them with its
+    request.
     """
 
     def __init__(self) -> None:
@@ -51,7 +55,11 @@ class SentBodyMiddleware:
         return cls()
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if request.meta.get("newscrawl_kind") != ARTICLE_KIND or response.status != 200 or not response.body:
+        if (
+            request.meta.get("newscrawl_kind") not in SENT_KINDS
+            or response.status != 200
+            or not response.body
+        ):
             return response
         encodings = response.headers.getlist(b"Content-Encoding")
         if len(encodings) == 1:
@@ -61,12 +69,13 @@ class SentBodyMiddleware:
                 self._sent[request] = (encoding, response.body)
         return response
 
-    def take(self, response: Response) -> tuple[str, bytes] | None:
-        """The sent (encoding, bytes) of a response the spider got, forgotten from here on.
+    def take(self, response: Response, request: Request | None = None) -> tuple[str, bytes] | None:
+        """The sent (encoding, bytes) of a response, forgotten from here on; `request` for a
+        downloader middleware, which sees the response before Scrapy sets `response.request`.
 
         None unless HttpCompressionMiddleware did decode the body: it removes `Content-Encoding`
         once it has (and leaves it, with the body as sent, when decompression is turned off)."""
-        request = response.request
+        request = request if request is not None else response.request
         if request is None:
             return None
         sent = self._sent.pop(request, None)

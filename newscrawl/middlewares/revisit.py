@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+    from newscrawl.middlewares.archive import SentBodyMiddleware
     from newscrawl.store import Store
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,8 @@ class RevisitMiddleware(BaseSpiderMiddleware):
 class ConditionalGetMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._sent_bodies: SentBodyMiddleware | None = None
+        self._looked_up = False  # the downloader middlewares exist once the engine does
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
@@ -173,7 +176,7 @@ class ConditionalGetMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         kind = request.meta.get(KIND_KEY)
         if kind in LISTING_KINDS and response.status == 200:
-            self._keep_listing(response)
+            self._keep_listing(request, response)
         if response.status != 304 or not request.meta.get(CONDITIONAL_KEY):
             return response
         session = CrawlSession.current(self.crawler)
@@ -199,8 +202,19 @@ class ConditionalGetMiddleware:
             flags=["not_modified"],
         )
 
-    def _keep_listing(self, response: Response) -> None:
+    def _take_sent(self, request: Request, response: Response) -> tuple[str, bytes] | None:
+        """The listing page as the server sent it (encoding, bytes), when `SentBodyMiddleware` kept it."""
+        if not self._looked_up:
+            # Imported here: newscrawl.middlewares.archive imports this module.
+            from newscrawl.middlewares.archive import SentBodyMiddleware
+
+            self._sent_bodies = self.crawler.get_downloader_middleware(SentBodyMiddleware)
+            self._looked_up = True
+        return self._sent_bodies.take(response, request) if self._sent_bodies else None
+
+    def _keep_listing(self, request: Request, response: Response) -> None:
         """Cache a listing page that came with validators, for the next run's conditional GET."""
+        sent = self._take_sent(request, response)  # taken even when not kept: it is freed now
         etag = response.headers.get(b"ETag")
         last_modified = response.headers.get(b"Last-Modified")
         session = CrawlSession.current(self.crawler)
@@ -218,6 +232,9 @@ class ConditionalGetMiddleware:
                 headers=headers,
                 body=response.body,
                 fetched_at=datetime.now(CST).isoformat(timespec="seconds"),
+                # Kept as sent when it decodes to the page: not compressed a second time.
+                content_encoding=sent[0] if sent else None,
+                sent_body=sent[1] if sent else None,
             ),
             label=f"listing {response.url}",
         )

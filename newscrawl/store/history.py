@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newscrawl.store.bloom import BloomFilter, text_key
-from newscrawl.store.pages import unpack_body
+from newscrawl.store.pages import pack_body, unpack_body
 
 if TYPE_CHECKING:
     from newscrawl.items import Article
@@ -204,11 +203,13 @@ def listing_validators(conn: sqlite3.Connection, url: str) -> tuple[str | None, 
 
 
 def read_listing(conn: sqlite3.Connection, url: str) -> dict[str, Any] | None:
-    """The cached copy of a listing page (headers, body decompressed), or None."""
-    row = conn.execute("SELECT headers, body FROM listing_cache WHERE url = ?", (url,)).fetchone()
+    """The cached copy of a listing page (headers, body decoded), or None."""
+    row = conn.execute(
+        "SELECT headers, body, compression FROM listing_cache WHERE url = ?", (url,)
+    ).fetchone()
     if row is None:
         return None
-    return {"headers": json.loads(row[0]), "body": zlib.decompress(row[1])}
+    return {"headers": json.loads(row[0]), "body": unpack_body(row[2], row[1])}
 
 
 def write_listing(
@@ -220,18 +221,26 @@ def write_listing(
     headers: Mapping[str, Any],
     body: bytes,
     fetched_at: str,
+    content_encoding: str | None = None,
+    sent_body: bytes | None = None,
 ) -> None:
-    """Keep the latest copy of a listing page that came with validators."""
+    """Keep the latest copy of a listing page that came with validators.
+
+    `body` is the decoded page; `sent_body`, when given, the page as the server sent it with
+    `Content-Encoding: content_encoding`, kept as it is when it decodes to `body` (as article
+    pages are, `newscrawl.store.pages.pack_body`), so it is not compressed a second time."""
+    compression, stored = pack_body(body, content_encoding=content_encoding, sent=sent_body)
     conn.execute(
-        "INSERT OR REPLACE INTO listing_cache (url, etag, last_modified, headers, body, fetched_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO listing_cache (url, etag, last_modified, headers, body, fetched_at, compression)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             url,
             etag,
             last_modified,
             json.dumps(dict(headers), ensure_ascii=False, separators=(",", ":")),
-            zlib.compress(body, 6),
+            stored,
             fetched_at,
+            compression,
         ),
     )
 

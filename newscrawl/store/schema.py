@@ -284,6 +284,13 @@ def _v21_listing_cache(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v22_listing_compression(conn: sqlite3.Connection) -> None:
+    # How `listing_cache.body` is kept, as `pages.compression` (newscrawl.store.pages): a listing
+    # page that came gzip/deflate-encoded is kept as sent instead of compressed again. Every row
+    # written before was compressed here.
+    conn.execute("ALTER TABLE listing_cache ADD COLUMN compression TEXT NOT NULL DEFAULT 'zlib'")
+
+
 def _v30_fetch_errors(conn: sqlite3.Connection) -> None:
     # One row per failed or refused fetch, so a user can see after the fact what a run could not
     # get and why; `kind` is a small vocabulary (see newscrawl.store.errors.KINDS), `status` the
@@ -348,6 +355,7 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(20, "crawl state: jobs, frontier, seen set, run counters, article versions", _v20_crawl_state),
     Migration(21, "listing pages kept for conditional GET", _v21_listing_cache),
+    Migration(22, "listing_cache.compression: listing pages kept as sent", _v22_listing_compression),
     Migration(30, "fetch_errors: every failed or refused fetch of a run", _v30_fetch_errors),
     Migration(31, "articles.gone_at / gone_status: pages that answered 404 or 410", _v31_gone_articles),
     Migration(

@@ -7,7 +7,10 @@ writes):
   similarity to the story's reference copy, publication time (UTC seconds), shingle count and
   MinHash sketch (None when the text is too short to compare).
 - `dedup_bands`: (band key, doc) pairs, the LSH buckets. Clustered on the key (WITHOUT ROWID), so a
-  lookup is one B-tree search per band.
+  lookup is one B-tree search per band. Keys are random, so each of a copy's 32 rows dirties a page
+  of its own at commit; no other layout writes fewer or costs less (a rowid table with a covering
+  index, doc first with an index on the key, band number first: bench/dedup_bands.py, at 2,000 and
+  100,000 copies), since a lookup by key needs a B-tree in key order, which random keys hit at random.
 - `dedup_stories`: story ids and each story's reference copy (its first-published one).
 - `dedup_meta`: the index layout it was built with.
 - `article_aliases` (migration 10): other URLs of stored articles.
