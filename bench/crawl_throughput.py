@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 from newscrawl.demo import DemoServer, build_site  # noqa: E402
 from newscrawl.demo import site as demo_site  # noqa: E402
 from newscrawl.paths import corpus_dir  # noqa: E402
+from newscrawl.state.writer import WRITER_THREAD_NAME  # noqa: E402
 
 SECTIONS = ("court", "procuratorate", "police", "justice")
 LISTING_PAGE_SIZE = 20
@@ -320,7 +321,7 @@ def thread_cpu(pid: int) -> dict[tuple[int, int], tuple[str, float]]:
 
 def cpu_by_thread(pid: int, readings: dict[tuple[int, int], tuple[str, float]]) -> dict[str, float]:
     """The crawler's CPU seconds by role: its main (reactor) thread, the store's writer thread
-    (named `nc-writer` by newscrawl), its other threads, and its child processes."""
+    (named `WRITER_THREAD_NAME` by newscrawl), its other threads, and its child processes."""
     roles = dict.fromkeys(("reactor", "writer", "workers", "other threads"), 0.0)
     for (p, tid), (name, seconds) in readings.items():
         if p != pid:
@@ -328,7 +329,8 @@ def cpu_by_thread(pid: int, readings: dict[tuple[int, int], tuple[str, float]]) 
         elif tid == pid:
             role = "reactor"
         else:
-            role = "writer" if name == "nc-writer" else "other threads"
+            # /proc shows the 15 bytes of the name the kernel keeps.
+            role = "writer" if name == WRITER_THREAD_NAME[:15] else "other threads"
         roles[role] += seconds
     return roles
 

@@ -225,10 +225,10 @@ class ExtractionPool:
     def __init__(self, workers: int, preparation: Preparation | None = None, gc_threshold: int = 0) -> None:
         self.workers = max(0, workers)
         self.preparation = preparation or Preparation()
-        self.gc_threshold = gc_threshold
-        """`newscrawl.gctune.tune` in each worker after its first task (NEWSCRAWL_GC_THRESHOLD); 0: not."""
         """What workers do after extracting; nothing when extracting on the reactor thread, where
         the pipelines do it anyway."""
+        self.gc_threshold = gc_threshold
+        """`newscrawl.gctune.tune` in each worker after its first task (NEWSCRAWL_GC_THRESHOLD); 0: not."""
         self._processes: list[_WorkerProcess] = []
         self._waiting: collections.deque[tuple[bytes, asyncio.Future[Any]]] = collections.deque()
         self.crashes = 0
