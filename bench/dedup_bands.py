@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from newscrawl.dedup.minhash import DEFAULT_LAYOUT, KEY_BITS
+
 LAYOUTS = {
     "A": (
         "WITHOUT ROWID pk(band_key, doc_id) (current)",
@@ -50,7 +52,9 @@ LAYOUTS = {
         " PRIMARY KEY (band_no, band_key, doc_id)) WITHOUT ROWID",
     ),
 }
-BANDS = 32
+BANDS = DEFAULT_LAYOUT.bands
+SKETCH_BYTES = 2 * DEFAULT_LAYOUT.bins
+"""A stored sketch: `bins` 16-bit values."""
 PER_COMMIT = 4
 UNCHECKPOINTED = 500
 
@@ -74,7 +78,9 @@ def run(letter: str, keys: list[list[int]], copies: int, new: int, folder: Path)
             conn.executemany(insert_band, [(j, k, doc) for j, k in enumerate(keys[doc])])
         else:
             conn.executemany(insert_band, [(k, doc) for k in keys[doc]])
-        conn.execute("INSERT INTO d VALUES (?, ?, ?)", (doc, f"http://127.0.0.1/{doc}.html", bytes(192)))
+        conn.execute(
+            "INSERT INTO d VALUES (?, ?, ?)", (doc, f"http://127.0.0.1/{doc}.html", bytes(SKETCH_BYTES))
+        )
 
     def add_in_commits(first: int, last: int) -> None:
         for start in range(first, last, PER_COMMIT):
@@ -106,7 +112,7 @@ def run(letter: str, keys: list[list[int]], copies: int, new: int, folder: Path)
     digest = hashlib.blake2b(digest_size=4)
     for _ in range(2000):
         doc = rng.randrange(len(keys))
-        probe = [(j, keys[doc][j] if j % 2 else rng.getrandbits(47)) for j in range(BANDS)]
+        probe = [(j, keys[doc][j] if j % 2 else rng.getrandbits(KEY_BITS)) for j in range(BANDS)]
         params = [x for pair in probe for x in pair] if numbered else [k for _, k in probe]
         began = time.process_time()
         found = conn.execute(sql, params).fetchall()
@@ -134,7 +140,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(1)
     total = args.copies + args.new + UNCHECKPOINTED
-    keys = [[rng.getrandbits(47) for _ in range(BANDS)] for _ in range(total)]
+    keys = [[rng.getrandbits(KEY_BITS) for _ in range(BANDS)] for _ in range(total)]
     with tempfile.TemporaryDirectory(prefix="dedup-bands-") as folder:
         for letter in args.layouts.upper():
             print(run(letter, keys, args.copies, args.new, Path(folder)), flush=True)

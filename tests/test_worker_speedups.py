@@ -41,6 +41,11 @@ _SPACES = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
+def _pages(corpus: Path) -> list[Path]:
+    """The corpus's article pages, in a fixed order."""
+    return sorted((corpus / "pages").glob("*/*.html"))
+
+
 def _reference_normal(text: str) -> str:
     """The dedup normal form as its docstring defines it: NFKC, case folded, letters and digits."""
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
@@ -118,7 +123,7 @@ def test_normal_form_equals_plain_nfkc_beside_combining_marks_and_jamo() -> None
 
 def test_normal_form_equals_plain_nfkc_on_real_pages(corpus: Path) -> None:
     checked = 0
-    for path in sorted((corpus / "pages").glob("*/*.html")):
+    for path in _pages(corpus):
         text = decode_html(path.read_bytes()).text
         assert normalize_for_dedup(text) == _reference_normal(text), path.name
         checked += 1
@@ -171,7 +176,7 @@ def test_boilerplate_pair_matches_one_case_insensitive_pattern(corpus: Path) -> 
         text = "".join(ch.swapcase() if rng.random() < 0.3 else ch for ch in text)
         assert pair(text) == bool(one.search(text)), text
     checked = 0
-    for path in sorted((corpus / "pages").glob("*/*.html")):
+    for path in _pages(corpus):
         for line in decode_html(path.read_bytes()).text.splitlines():
             assert pair(line) == bool(one.search(line)), (path.name, line[:80])
             checked += 1
@@ -246,7 +251,7 @@ def test_every_furniture_line_holds_a_sign_character(corpus: Path) -> None:
             if _BOILERPLATE_LATIN.search(text) or _NOTICE.search(text):
                 assert _SIGN.search(text), hex(cp)
     checked = 0
-    for path in sorted((corpus / "pages").glob("*/*.html")):
+    for path in _pages(corpus):
         for line in decode_html(path.read_bytes()).text.splitlines():
             check(line[:400])
             checked += 1
@@ -319,10 +324,6 @@ def test_parsed_elements_are_plain_html_elements() -> None:
     assert form is not None and form.text_content() == "名正文，内容。"
     form.find("label").drop_tree()
     assert form.text_content() == "正文，内容。"
-
-
-def _pages(corpus: Path) -> list[Path]:
-    return sorted((corpus / "pages").glob("*/*.html"))
 
 
 @pytest.mark.parametrize("attribute", ["itemprop", "hidden", "style", "class", "id"])

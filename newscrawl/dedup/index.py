@@ -132,7 +132,7 @@ class ArticleSketch:
         )
 
     def probe(self) -> Probe:
-        return Probe(self.hashes, self.sketch, [int(k) for k in self.keys])
+        return Probe(self.hashes, self.sketch, self.keys.tolist())
 
 
 def sketch_article(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from newscrawl.extract.content import Block
 from newscrawl.extract.dom import collapse
+from newscrawl.extract.page import text_key
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -67,11 +68,6 @@ def strip_site_suffix(title: str, site_names: Iterable[str] = (), suffixes: Iter
         title = head
 
 
-def _key(text: str) -> str:
-    """The text without whitespace (\\u3000 included: str.split takes every Unicode space)."""
-    return "".join(text.split())
-
-
 _HEADING_RANK = {"h1": 3, "h2": 2, "h3": 1}
 _SCAN_BLOCKS = 400
 _MIN_LINE = 6
@@ -99,10 +95,10 @@ def headline_block(blocks: list[Block], titles: list[str]) -> Block | None:
     when long, inside one; a plain line must be a proper prefix of the `<title>` and long enough
     not to be a stray word (old pages without headings; pages that repeat the `<title>` text in
     the body, suffix and all, do not count that copy). Highest rank, then longest, wins."""
-    keys = [_key(t) for t in titles if t]
+    keys = [text_key(t) for t in titles if t]
     if not keys:
         return None
-    first_segment = _key(_SEPARATORS.split(titles[0])[0]) if titles[0] else ""
+    first_segment = text_key(_SEPARATORS.split(titles[0])[0]) if titles[0] else ""
     shortest_line = max(_MIN_LINE, int(0.4 * len(first_segment)))
     best: Block | None = None
     best_key: tuple[int, int] = (-1, -1)
