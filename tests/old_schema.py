@@ -6,17 +6,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from newscrawl.store.schema import MIGRATIONS
+from newscrawl.store.schema import MIGRATIONS, MIGRATIONS_TABLE_SQL
 
 
 def database_before(db: Path, version: int) -> sqlite3.Connection:
     """Create `db` with every migration older than `version`; returns an open connection in
     autocommit mode (no transaction held) for the test to write rows as that newscrawl would."""
     conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
+    conn.execute(MIGRATIONS_TABLE_SQL)
     conn.execute("BEGIN")
     for migration in MIGRATIONS:
         if migration.version < version:

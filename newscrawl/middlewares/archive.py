@@ -84,6 +84,24 @@ class SentBodyMiddleware:
         return sent
 
 
+class SentBodies:
+    """`SentBodyMiddleware.take` for a component that needs the kept bytes (the page archive, the
+    listing cache): the downloader middleware is looked up on first use, since it exists only once
+    the engine does; nothing is ever taken when it is not enabled."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._middleware: SentBodyMiddleware | None = None
+        self._looked_up = False
+
+    def take(self, response: Response, request: Request | None = None) -> tuple[str, bytes] | None:
+        """As `SentBodyMiddleware.take`; None without that middleware."""
+        if not self._looked_up:
+            self._middleware = self.crawler.get_downloader_middleware(SentBodyMiddleware)
+            self._looked_up = True
+        return self._middleware.take(response, request) if self._middleware else None
+
+
 class PageArchiveMiddleware:
     """Spider middleware: writes each response the spider parsed as an article page to `pages`.
 
@@ -94,8 +112,7 @@ class PageArchiveMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.enabled = crawler.settings.getbool("NEWSCRAWL_STORE_PAGES", True)
-        self._sent_bodies: SentBodyMiddleware | None = None
-        self._looked_up = False  # the downloader middleware exists once the engine does
+        self._sent_bodies = SentBodies(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageArchiveMiddleware:
@@ -116,10 +133,7 @@ class PageArchiveMiddleware:
 
     def take_sent(self, response: Response) -> tuple[str, bytes] | None:
         """The body of `response` as the server sent it (encoding, bytes), when it was kept."""
-        if not self._looked_up:
-            self._sent_bodies = self.crawler.get_downloader_middleware(SentBodyMiddleware)
-            self._looked_up = True
-        return self._sent_bodies.take(response) if self._sent_bodies else None
+        return self._sent_bodies.take(response)
 
     def _archive(self, response: Response) -> None:
         sent = self.take_sent(response)

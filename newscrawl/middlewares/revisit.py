@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from newscrawl.middlewares.archive import SentBodyMiddleware
     from newscrawl.store import Store
 
 logger = logging.getLogger(__name__)
@@ -146,8 +145,10 @@ class RevisitMiddleware(BaseSpiderMiddleware):
 class ConditionalGetMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self._sent_bodies: SentBodyMiddleware | None = None
-        self._looked_up = False  # the downloader middlewares exist once the engine does
+        # Imported here: newscrawl.middlewares.archive imports this module.
+        from newscrawl.middlewares.archive import SentBodies
+
+        self._sent_bodies = SentBodies(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
@@ -202,19 +203,9 @@ class ConditionalGetMiddleware:
             flags=["not_modified"],
         )
 
-    def _take_sent(self, request: Request, response: Response) -> tuple[str, bytes] | None:
-        """The listing page as the server sent it (encoding, bytes), when `SentBodyMiddleware` kept it."""
-        if not self._looked_up:
-            # Imported here: newscrawl.middlewares.archive imports this module.
-            from newscrawl.middlewares.archive import SentBodyMiddleware
-
-            self._sent_bodies = self.crawler.get_downloader_middleware(SentBodyMiddleware)
-            self._looked_up = True
-        return self._sent_bodies.take(response, request) if self._sent_bodies else None
-
     def _keep_listing(self, request: Request, response: Response) -> None:
         """Cache a listing page that came with validators, for the next run's conditional GET."""
-        sent = self._take_sent(request, response)  # taken even when not kept: it is freed now
+        sent = self._sent_bodies.take(response, request)  # taken even when not kept: it is freed now
         etag = response.headers.get(b"ETag")
         last_modified = response.headers.get(b"Last-Modified")
         session = CrawlSession.current(self.crawler)

@@ -310,13 +310,15 @@ class NewsSpider(scrapy.Spider):
             self.count("newscrawl/extract/no_article")
             return
         article = self.finish_article(result.article, response, fetched_at)
-        # The links as extracted: a worker that cleaned the article may have dropped some.
         record = prepared(article)
-        urls: Iterable[str | None] = [link.url for link in article.related]
         if record is not None:
             self.count("newscrawl/workers/prepared")
-            if record.followed is not None:
-                urls = record.followed
+        # The links as extracted (taken before the article goes on): a worker that cleaned the
+        # article may have dropped some, and gives them as `followed`.
+        followed = record.followed if record is not None else None
+        urls: Iterable[str | None] = (
+            followed if followed is not None else [link.url for link in article.related]
+        )
         yield article
         depth = int(response.meta.get("related_depth", 0))
         if depth < self.settings.getint("NEWSCRAWL_RELATED_DEPTH", 1):

@@ -19,7 +19,7 @@ import sqlite_utils
 from newscrawl.items import ARTICLE_FIELDS, Article
 from newscrawl.store.history import keep_version, read_page
 from newscrawl.store.pages import ZLIB, pack_body
-from newscrawl.store.schema import MIGRATIONS
+from newscrawl.store.schema import MIGRATIONS, MIGRATIONS_TABLE_SQL
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +85,7 @@ class Store:
 
     def migrate(self) -> list[int]:
         """Apply the migrations this database has not seen; return their versions."""
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
+        self.conn.execute(MIGRATIONS_TABLE_SQL)
         applied: list[int] = []
         # A set, not a high-water mark: migrations are developed on parallel branches and a
         # database may have seen a later version before an earlier one was merged.

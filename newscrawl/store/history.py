@@ -119,6 +119,7 @@ class KnownUrls:
         self.ready = False
 
     def add(self, url: object) -> None:
+        """Add a stored URL (what a trigger passes: anything not text, a NULL, is no URL)."""
         if isinstance(url, str):
             key = text_key(url)
             with self._lock:
@@ -130,7 +131,7 @@ class KnownUrls:
 
     def watch(self, conn: sqlite3.Connection) -> None:
         """From now on, every key `conn` writes goes into the filter before its transaction commits."""
-        conn.create_function("newscrawl_known_url", 1, self._udf)
+        conn.create_function("newscrawl_known_url", 1, self.add)
         for table, name, event, keys in self._TRIGGERS:
             conn.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS newscrawl_known_{table}_{name}"
@@ -147,9 +148,6 @@ class KnownUrls:
         ):
             for (url,) in conn.execute(sql):
                 self.add(url)
-
-    def _udf(self, url: object) -> None:
-        self.add(url)
 
 
 def find_stored(conn: sqlite3.Connection, url: str, known: KnownUrls | None = None) -> StoredArticle | None:

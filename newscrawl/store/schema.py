@@ -13,6 +13,12 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+MIGRATIONS_TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+)
+"""Where each applied migration is recorded (by `Store.migrate`, and by tests that build an old database)."""
+
 
 @dataclass(frozen=True)
 class Migration:
