@@ -145,9 +145,6 @@ class Prepared:
     """The title and body string objects the worker left on the article: a pipeline that replaces
     either makes the article one the worker did not clean (`cleaned_by_worker`)."""
     cleaned: bool
-    followed: tuple[str | None, ...] | None
-    """The related-link URLs of the article as extracted, when cleaning changed them (a link whose
-    title cleans to nothing is dropped): the spider follows those, as without workers."""
     sketch: ArticleSketch | None
 
 
@@ -158,15 +155,11 @@ def prepare(article: Article, preparation: Preparation) -> Article:
     from newscrawl.pipelines.validate import missing_fields
 
     cleaned = False
-    followed: tuple[str | None, ...] | None = None
     # An article the gate drops as extracted, or one that cleaning leaves without a title or a body
     # (which the gate lets through, since it judges the text as extracted), keeps the reactor's path.
     if preparation.clean and not missing_fields(article):
         done = clean_article(article)
         if not missing_fields(done):
-            urls = tuple(link.url for link in article.related)
-            if urls != tuple(link.url for link in done.related):
-                followed = urls
             # Mostly the Simplified forms equal the text: one string then travels back, not two.
             if done.title_simplified == done.title:
                 done.title_simplified = done.title
@@ -178,7 +171,7 @@ def prepare(article: Article, preparation: Preparation) -> Article:
     sketchable = cleaned or not preparation.clean
     sketch = sketch_article(article) if preparation.sketch and sketchable else None
     if cleaned or sketch is not None:
-        setattr(article, PREPARED, Prepared(article.title, article.body, cleaned, followed, sketch))
+        setattr(article, PREPARED, Prepared(article.title, article.body, cleaned, sketch))
     return article
 
 

@@ -31,6 +31,7 @@ from newscrawl.clean import clean_article
 from newscrawl.dedup import StoryIndex, article_fingerprint, sketch_article
 from newscrawl.demo import DemoServer
 from newscrawl.demo.site import DemoPage
+from newscrawl.extract import Extraction
 from newscrawl.items import Article, RelatedLink
 from newscrawl.pipelines import CleanPipeline
 from newscrawl.store import Store
@@ -271,11 +272,14 @@ def raw_article() -> Article:
 
 
 def test_prepare_cleans_and_sketches_as_the_pipelines_would() -> None:
-    article = prepare(raw_article(), Preparation(clean=True, sketch=True))
+    # As `_extract_in_worker` does: the extraction is made, then its article prepared.
+    raw = raw_article()
+    result = Extraction(raw)
+    result.article = article = prepare(raw, Preparation(clean=True, sketch=True))
     assert article.to_dict() == clean_article(raw_article()).to_dict()
     record = prepared(article)
     assert record is not None and record.cleaned and cleaned_by_worker(article)
-    assert record.followed == ("http://127.0.0.1/a.html", "http://127.0.0.1/b.html")
+    assert result.related_urls == ("http://127.0.0.1/a.html", "http://127.0.0.1/b.html")
     assert [r.url for r in article.related] == ["http://127.0.0.1/a.html"]
     expected = sketch_article(clean_article(raw_article()))
     assert record.sketch is not None and record.sketch.fingerprint == article_fingerprint(article)

@@ -70,6 +70,14 @@ class Extraction:
     """The encoding the bytes were decoded with."""
     warnings: list[str] = field(default_factory=list)
     """What the engine had to work around: a wrong charset declaration, undecodable bytes, …"""
+    related_urls: tuple[str | None, ...] = ()
+    """The URLs of the article's related links as the page gives them, taken when the extraction is
+    made: what a crawl follows, whatever cleaning later does to `article.related` (a link whose
+    title cleans to nothing is dropped from the article, not from the crawl)."""
+
+    def __post_init__(self) -> None:
+        if self.article is not None and not self.related_urls:
+            self.related_urls = tuple(link.url for link in self.article.related)
 
     @property
     def ok(self) -> bool:

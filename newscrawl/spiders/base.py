@@ -8,7 +8,7 @@ domains up to `NEWSCRAWL_RELATED_DEPTH` hops. A site file only sets class attrib
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -310,19 +310,13 @@ class NewsSpider(scrapy.Spider):
             self.count("newscrawl/extract/no_article")
             return
         article = self.finish_article(result.article, response, fetched_at)
-        record = prepared(article)
-        if record is not None:
+        if prepared(article) is not None:
             self.count("newscrawl/workers/prepared")
-        # The links as extracted (taken before the article goes on): a worker that cleaned the
-        # article may have dropped some, and gives them as `followed`.
-        followed = record.followed if record is not None else None
-        urls: Iterable[str | None] = (
-            followed if followed is not None else [link.url for link in article.related]
-        )
         yield article
         depth = int(response.meta.get("related_depth", 0))
         if depth < self.settings.getint("NEWSCRAWL_RELATED_DEPTH", 1):
-            for url in urls:
+            # The links as extracted, whether or not a worker has cleaned the article since.
+            for url in result.related_urls:
                 if url and url.startswith(("http://", "https://")) and self.is_allowed(url):
                     yield self.article_request(url, depth=depth + 1)
 
