@@ -131,19 +131,12 @@ def test_crawl_run_row(db_path: Path) -> None:
 
 
 def test_a_database_of_an_older_schema_is_upgraded_in_place(db_path: Path) -> None:
-    import sqlite3
-
     from newscrawl.store.schema import run_script
+    from tests.old_schema import database_before
 
-    # Build a version-1 database by hand, as an older newscrawl left it, with one article in it.
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
+    # A version-1 database, as an older newscrawl left it, with one article in it.
+    conn = database_before(db_path, 2)
     conn.execute("BEGIN")
-    MIGRATIONS[0].apply(conn)
-    conn.execute("INSERT INTO schema_migrations VALUES (1, 'initial', '2024-01-01T00:00:00+08:00')")
     run_script(
         conn,
         "INSERT INTO articles (canonical_url, url, site, title, body, stored_at)"
