@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -28,6 +29,7 @@ from newscrawl.state.writer import BatchWriter, Operation
 from newscrawl.store import Store, now_iso
 from newscrawl.store.frontier import Job, finish_job, open_job
 from newscrawl.store.history import (
+    KnownUrls,
     earlier_runs,
     mark_dead_runs,
     run_counts,
@@ -38,6 +40,7 @@ from newscrawl.store.history import (
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,27 @@ class CrawlSession:
         self.job = job
         """The job this run works on; None in `scrapy shell`, which keeps no crawl state."""
         self.locked = locked
+        self._known_urls: KnownUrls | None = None
+
+    def known_urls(self) -> KnownUrls | None:
+        """The session's filter of stored URLs (`find_stored`, `page_validators`), or None where it
+        cannot be trusted.
+
+        It watches the session's two connections. A process with a second session (`newscrawl crawl
+        a b`, or a crawl after a crawl) has connections it does not watch writing to the database, so
+        there every question goes to SQLite, as before the filter.
+        """
+        if len(_RUNS_OF_THIS_PROCESS) != 1:
+            return None
+        known = self._known_urls
+        if known is None:
+            known = self._known_urls = KnownUrls()
+            known.watch(self.reader)
+            # On the writer's connection, in its order: whatever it wrote before is in the tables by
+            # then (its own transaction sees it); what it writes after goes through the triggers.
+            filled = self.writer.submit_and_wait(partial(_watch_and_fill, known=known), label="known urls")
+            filled.addCallbacks(partial(_filled, known), partial(_not_filled, known))
+        return known
 
     @property
     def reader(self) -> sqlite3.Connection:
@@ -191,6 +215,20 @@ def _stop_crawl(crawler: Crawler, exc: BaseException) -> None:
         return
     logger.error("Stopping the crawl: the database no longer accepts writes (%s)", exc)
     deferred_from_coro(engine.close_spider_async(reason="store_error"))
+
+
+def _watch_and_fill(store: Store, known: KnownUrls) -> None:
+    known.watch(store.conn)
+    known.fill(store.conn)
+
+
+def _filled(known: KnownUrls, _: object) -> None:
+    known.ready = True  # committed: the triggers on the writer's connection are there for good
+
+
+def _not_filled(known: KnownUrls, failure: Failure) -> None:
+    # The store failed (the crawl is stopping): the filter never answers, SQLite does.
+    logger.debug("The stored-URL filter was not set up: %s", failure.value)
 
 
 class CrawlRunRecorder:

@@ -22,18 +22,16 @@ import logging
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
-from newscrawl.extensions import _RUNS_OF_THIS_PROCESS, CrawlSession
+from newscrawl.extensions import CrawlSession
 from newscrawl.state.revisit import RevisitPolicy
 from newscrawl.store import CST
 from newscrawl.store.bloom import BoundedSet
 from newscrawl.store.history import (
-    KnownUrls,
     find_stored,
     listing_validators,
     page_validators,
@@ -46,7 +44,6 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from twisted.python.failure import Failure
 
     from newscrawl.store import Store
 
@@ -62,43 +59,6 @@ CONDITIONAL_KEY = "newscrawl_conditional"
 """Request meta: validators of the stored copy were sent with the request."""
 NOT_MODIFIED_KEY = "newscrawl_not_modified"
 """Request/response meta: the server answered 304 and the response is the stored copy."""
-
-
-_KNOWN_URLS: WeakKeyDictionary[CrawlSession, KnownUrls] = WeakKeyDictionary()
-
-
-def known_urls(session: CrawlSession) -> KnownUrls | None:
-    """The session's filter of stored URLs, or None where it cannot be trusted.
-
-    It watches the session's two connections. A process with a second session (`newscrawl crawl a b`,
-    or a crawl after a crawl) has connections it does not watch writing to the database, so there
-    every question goes to SQLite, as before the filter.
-    """
-    if len(_RUNS_OF_THIS_PROCESS) != 1:
-        return None
-    known = _KNOWN_URLS.get(session)
-    if known is None:
-        known = _KNOWN_URLS[session] = KnownUrls()
-        known.watch(session.reader)
-        # On the writer's connection, in its order: whatever it wrote before is in the tables by then
-        # (its own transaction sees it); what it writes after goes through the triggers.
-        filled = session.writer.submit_and_wait(partial(_watch_and_fill, known=known), label="known urls")
-        filled.addCallbacks(partial(_filled, known), partial(_not_filled, known))
-    return known
-
-
-def _watch_and_fill(store: Store, known: KnownUrls) -> None:
-    known.watch(store.conn)
-    known.fill(store.conn)
-
-
-def _filled(known: KnownUrls, _: object) -> None:
-    known.ready = True  # committed: the triggers on the writer's connection are there for good
-
-
-def _not_filled(known: KnownUrls, failure: Failure) -> None:
-    # The store failed (the crawl is stopping): the filter never answers, SQLite does.
-    logger.debug("The stored-URL filter was not set up: %s", failure.value)
 
 
 class RevisitMiddleware(BaseSpiderMiddleware):
@@ -120,7 +80,7 @@ class RevisitMiddleware(BaseSpiderMiddleware):
             return request  # no database in this process (a distributed worker): nothing to skip
         if request.url in self._stored_by_job:
             return None
-        stored = find_stored(session.reader, request.url, known_urls(session))
+        stored = find_stored(session.reader, request.url, session.known_urls())
         if stored is None:
             return request
         stats = self.crawler.stats
@@ -165,7 +125,7 @@ class ConditionalGetMiddleware:
             return  # no database in this process: no stored copies to revalidate
         reader = session.reader
         if kind == ARTICLE_KIND:
-            etag, last_modified = page_validators(reader, request.url, known_urls(session))
+            etag, last_modified = page_validators(reader, request.url, session.known_urls())
         else:
             etag, last_modified = listing_validators(reader, request.url)
         if etag:
