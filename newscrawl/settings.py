@@ -111,6 +111,9 @@ DOWNLOADER_MIDDLEWARES = {
     # page archive, which then stores them as they are instead of compressing the page again.
     "newscrawl.middlewares.SentBodyMiddleware": 595,
 }
+# Scrapy's downloader, keeping CONCURRENT_REQUESTS_PER_DOMAIN when a site has no delay (Scrapy 2.19
+# on asyncio hands a slot's whole queue out at once then).
+DOWNLOADER = "newscrawl.middlewares.politeness.PoliteDownloader"
 EXTENSIONS = {
     "newscrawl.extensions.CrawlRunRecorder": 100,
     "scrapy.extensions.throttle.AutoThrottle": None,

@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.core.downloader import Downloader
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
@@ -30,16 +31,19 @@ from newscrawl.middlewares.failures import FetchErrorLog, FetchRefused, is_robot
 from newscrawl.store.errors import FetchError
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from scrapy import Spider
-    from scrapy.core.downloader import Downloader, Slot
+    from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
     from scrapy.robotstxt import RobotParser
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
 MIN_SLOT_DELAY = 0.001
-"""Seconds: the smallest delay a site's downloader slot gets (see `_keep_concurrency`)."""
+"""Seconds: the smallest delay a site's downloader slot gets (see `_keep_concurrency`, `_pause`)."""
 
 NOT_BEFORE = "newscrawl_not_before"
 """Request meta: wall-clock time (`time.time()`) before which the request must not be sent; set on
@@ -382,7 +386,7 @@ class PolitenessMiddleware:
         downloader = self.crawler.engine.downloader
         floor = self.state.delay_floor(key)
         if floor <= 0:
-            if self.zero_delay:
+            if self.zero_delay and not isinstance(downloader, PoliteDownloader):
                 self._keep_concurrency(downloader, key)
             return
         conf: dict[str, Any] = downloader.per_slot_settings.setdefault(key, {})
@@ -395,7 +399,8 @@ class PolitenessMiddleware:
 
     @staticmethod
     def _keep_concurrency(downloader: Downloader, key: str) -> None:
-        """Give a site's slot a 1 ms delay when it would have none.
+        """Give a site's slot a 1 ms delay when it would have none, under a downloader other than
+        `PoliteDownloader` (which fixes this at its root).
 
         With no delay at all, Scrapy's downloader (2.19, asyncio) hands out every queued request
         of a slot in one loop, before any of them counts as transferring: the site then gets them
@@ -427,3 +432,23 @@ class PoliteAutoThrottle(AutoThrottle):
             floor = Politeness.of(self.crawler).delay_floor(key)
             if slot.delay < floor:
                 slot.delay = floor
+
+
+class PoliteDownloader(Downloader):
+    """Scrapy's downloader, with CONCURRENT_REQUESTS_PER_DOMAIN kept when a site has no delay.
+
+    Scrapy 2.19's downloader (asyncio reactor) hands out a slot's queued requests in a loop while
+    the slot has free transfer slots, but a request counts as transferring only once its task
+    starts, after the loop: with no delay the loop hands out the whole queue at once. Here a request
+    counts from the moment it is handed out. (`PolitenessMiddleware._keep_concurrency` gives the
+    slot a 1 ms delay instead when the crawl uses another downloader; that delay costs a timer and
+    a wake-up of the reactor per request, and one request per millisecond at most.)
+    """
+
+    def _wait_for_download(
+        self, slot: Slot, request: Request, queue_dfd: Deferred[Response]
+    ) -> Coroutine[Any, Any, None]:
+        # Called by `_process_queue` for each request it hands out, before its next
+        # `free_transfer_slots()` check; `_download` adds it again (a set) and removes it when done.
+        slot.transferring.add(request)
+        return super()._wait_for_download(slot, request, queue_dfd)

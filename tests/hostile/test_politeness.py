@@ -193,30 +193,52 @@ def slow_site(server: HostileServer, n: int) -> None:
         server.route(s.path, answer)
 
 
+SCRAPY_DOWNLOADER = "DOWNLOADER=scrapy.core.downloader.Downloader"
+WITHOUT_POLITENESS = "DOWNLOADER_MIDDLEWARES=" + json.dumps(
+    {"newscrawl.middlewares.politeness.PolitenessMiddleware": None}
+)
+
+
+@pytest.mark.parametrize("downloader", [(), (SCRAPY_DOWNLOADER,)], ids=["PoliteDownloader", "Scrapy's"])
 @pytest.mark.parametrize("per_site", [1, 2])
-def test_no_more_than_the_per_site_concurrency_reaches_the_site(tmp_path: Path, per_site: int) -> None:
+def test_no_more_than_the_per_site_concurrency_reaches_the_site(
+    tmp_path: Path, per_site: int, downloader: tuple[str, ...]
+) -> None:
+    """With newscrawl's downloader, or with Scrapy's and the middleware's 1 ms slot delay."""
     server = HostileServer()
     slow_site(server, 6)
     with server:
-        crawl_fast(server, tmp_path / "a.db", f"CONCURRENT_REQUESTS_PER_DOMAIN={per_site}")
+        crawl_fast(server, tmp_path / "a.db", f"CONCURRENT_REQUESTS_PER_DOMAIN={per_site}", *downloader)
     assert server.max_in_flight == per_site
     assert len(query(tmp_path / "a.db", "SELECT 1 FROM articles")) == 6
 
 
-def test_without_it_a_zero_delay_lets_every_queued_request_through_at_once(tmp_path: Path) -> None:
-    """Scrapy 2.19 with DOWNLOAD_DELAY = 0: the per-site limit does not hold (see
-    PolitenessMiddleware._keep_concurrency)."""
+def test_scrapys_downloader_lets_every_queued_request_through_at_once_with_a_zero_delay(
+    tmp_path: Path,
+) -> None:
+    """Scrapy 2.19 with DOWNLOAD_DELAY = 0: the per-site limit does not hold (see PoliteDownloader
+    and PolitenessMiddleware._keep_concurrency)."""
     server = HostileServer()
     slow_site(server, 6)
-    middlewares = json.dumps({"newscrawl.middlewares.politeness.PolitenessMiddleware": None})
     with server:
         crawl_fast(
             server,
             tmp_path / "a.db",
             "CONCURRENT_REQUESTS_PER_DOMAIN=2",
-            f"DOWNLOADER_MIDDLEWARES={middlewares}",
+            SCRAPY_DOWNLOADER,
+            WITHOUT_POLITENESS,
         )
     assert server.max_in_flight > 2
+
+
+def test_newscrawls_downloader_keeps_the_per_site_limit_with_no_delay_at_all(tmp_path: Path) -> None:
+    """Without the middleware, so without its 1 ms slot delay: the downloader alone holds the limit."""
+    server = HostileServer()
+    slow_site(server, 6)
+    with server:
+        crawl_fast(server, tmp_path / "a.db", "CONCURRENT_REQUESTS_PER_DOMAIN=2", WITHOUT_POLITENESS)
+    assert server.max_in_flight == 2
+    assert len(query(tmp_path / "a.db", "SELECT 1 FROM articles")) == 6
 
 
 def test_the_default_settings_send_one_or_two_requests_at_a_time(tmp_path: Path) -> None:
