@@ -244,25 +244,42 @@ class NewsSpider(scrapy.Spider):
 
     def pagination_links(self, response: TextResponse) -> list[str]:
         """Links from a listing page to its next page(s)."""
+        return [url for url, _ in self._pager_links(response)]
+
+    def next_listing_pages(self, response: TextResponse) -> list[str]:
+        """The further pages of a listing to follow from this one: the link that says 下一页 when the
+        pager has one, else every link of `pagination_links`.
+
+        Following the next page only is one page on per hop, so NEWSCRAWL_MAX_LISTING_PAGES counts
+        pages: a pager that lists every page number (1 2 … 50, 尾页) would otherwise reach page 50 in
+        two hops. It also takes a listing's pages in order, each after the articles of the one before
+        it, rather than all of them at once ahead of any article."""
+        pager = self._pager_links(response)
+        nexts = [url for url, says_next in pager if says_next]
+        return nexts or self.pagination_links(response)
+
+    def _pager_links(self, response: TextResponse) -> list[tuple[str, bool]]:
+        """(URL, whether the link's text says 下一页) of each link to a further page of the listing,
+        in page order, each URL once."""
         scan = _scan_listing(response)
-        found: list[str] = []
+        pattern = self._pagination_re
+        found: dict[str, bool] = {}
         for href, anchor, joined in scan.anchors:
-            # The pager pattern is looked at first: it is cheaper than the text of an anchor.
-            if self._pagination_re is None and not _says_next(anchor):
+            # Without a pager pattern only the text can tell; with one, the URL is looked at first.
+            says_next = pattern is None and _says_next(anchor)
+            if pattern is None and not says_next:
                 continue
             try:
                 url = joined if joined is not None else urljoin(scan.base_url, href)
             except ValueError:
                 continue  # a bogus href (an unclosed IPv6 host) must not cost the page its pager
-            if (
-                self._pagination_re is not None
-                and not self._pagination_re.search(url)
-                and not _says_next(anchor)
-            ):
-                continue
-            if url != response.url and self.is_allowed(url) and url not in found:
-                found.append(url)
-        return found
+            if pattern is not None:
+                says_next = _says_next(anchor)
+                if not says_next and not pattern.search(url):
+                    continue
+            if url != response.url and self.is_allowed(url):
+                found[url] = found.get(url, False) or says_next
+        return list(found.items())
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -275,7 +292,7 @@ class NewsSpider(scrapy.Spider):
             yield self.article_request(url, depth=0)
         page = int(response.meta.get("listing_page", 1))
         if page < self.settings.getint("NEWSCRAWL_MAX_LISTING_PAGES", 5):
-            for url in self.pagination_links(response):
+            for url in self.next_listing_pages(response):
                 yield self.listing_request(url, page=page + 1)
 
     # -- articles ----------------------------------------------------------------------------

@@ -60,6 +60,18 @@ class TrsSpider(SiteSpider):
 
     def pagination_links(self, response: TextResponse) -> list[str]:
         found = super().pagination_links(response)
+        scripted = self._scripted_next_page(response)
+        if scripted is not None and scripted not in found:
+            found.append(scripted)
+        return found
+
+    def next_listing_pages(self, response: TextResponse) -> list[str]:
+        # The script's page is the next one: the pager it writes has no 下一页 link in the HTML.
+        scripted = self._scripted_next_page(response)
+        return [scripted] if scripted is not None else super().next_listing_pages(response)
+
+    def _scripted_next_page(self, response: TextResponse) -> str | None:
+        """The page after this one, as the page's `createPageHTML` call says (None on the last)."""
         for script in response.xpath("//script/text()").getall():
             match = _CREATE_PAGE_HTML.search(script)
             if not match:
@@ -67,9 +79,9 @@ class TrsSpider(SiteSpider):
             pages, current, name, ext = int(match[1]), int(match[2]), match[3], match[4]
             if current + 1 < pages:
                 url = response.urljoin(f"{name}_{current + 1}.{ext}")
-                if url not in found and self.is_allowed(url):
-                    found.append(url)
-        return found
+                if self.is_allowed(url):
+                    return url
+        return None
 
 
 # -- 方正 (Founder) digital newspaper ----------------------------------------------------------------
