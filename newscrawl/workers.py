@@ -216,13 +216,21 @@ class ExtractionPool:
         self._dispatch()
 
     def close(self) -> None:
+        """Close the workers' pipes and reap them: each ends once it has read the end of its pipe
+        (after the task it runs, if any), and a reaped worker's CPU time counts as the crawler's
+        children's, as a user's `time` or the bench reads it."""
         for worker in self._processes:
             worker.close()
+        for worker in self._processes:
+            worker.reap(REAP_SECONDS)
         self._processes = []
         for _, future in self._waiting:
             future.cancel()
         self._waiting.clear()
 
+
+REAP_SECONDS = 5.0
+"""How long closing the pool waits for a worker to end before it kills it."""
 
 PIPELINED = 2
 """Tasks a worker holds at once: the one it runs and the next, which it reads from its pipe as soon
@@ -406,6 +414,15 @@ class _WorkerProcess:
                 running.set_exception(BrokenProcessPool(f"extraction worker {self.process.pid} died"))
             self.unstarted = held[1:]
         self._on_change(self)
+
+    def reap(self, timeout: float) -> None:
+        """Wait for the (closed) worker to exit, killing it after `timeout` seconds."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            logger.debug("Extraction worker %s did not end in %.0f s: killed", self.process.pid, timeout)
+            self.process.kill()
+            self.process.wait()
 
     def close(self) -> None:
         """Stop reading and writing; the worker reads the end of its task pipe and exits."""
