@@ -327,3 +327,25 @@ class GcTuning:
 
     def engine_started(self) -> None:
         gctune.tune(self.threshold)
+
+
+class ExtractionWorkers:
+    """Starts the crawl's extraction workers (`newscrawl.workers`) while the crawl is being set up:
+    they import the engine and warm it up while the store migrates, the spider opens and robots.txt
+    loads, instead of after the first article page has arrived. Only for a crawl of a `NewsSpider`
+    (the spiders that extract); `scrapy shell` builds its extensions before it has a spider, and
+    starts none."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionWorkers:
+        # Imported here: the spiders import the pipelines, which import this module's neighbours.
+        from newscrawl.spiders.base import NewsSpider
+        from newscrawl.workers import ExtractionPool
+
+        if not isinstance(crawler.spider, NewsSpider):
+            raise NotConfigured
+        pool = ExtractionPool.of(crawler)
+        if not pool.workers:
+            raise NotConfigured
+        pool.start()
+        return cls()

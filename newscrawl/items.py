@@ -116,3 +116,11 @@ class Article:
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 """Article field names in definition order: the column order of the store and of exports."""
+
+REQUIRED_FIELDS = ("title", "body")
+"""The fields without which a page is no article (the required-fields gate, `ValidatePipeline`)."""
+
+
+def missing_fields(article: Article) -> list[str]:
+    """The required fields that are empty (whitespace counts as empty)."""
+    return [name for name in REQUIRED_FIELDS if not (getattr(article, name) or "").strip()]

@@ -120,6 +120,8 @@ EXTENSIONS = {
     "newscrawl.middlewares.politeness.PoliteAutoThrottle": 0,
     "newscrawl.middlewares.failures.RedirectLoopRecorder": 110,
     "newscrawl.extensions.GcTuning": 120,
+    # Early: the workers start while the rest of the crawl is set up.
+    "newscrawl.extensions.ExtractionWorkers": 10,
 }
 
 # -- distributed mode (newscrawl.distributed; needs the `distributed` extra) ---------------------------
@@ -149,8 +151,8 @@ far ahead of processing. -1 = twice CONCURRENT_REQUESTS_PER_DOMAIN, at least 6 (
 concurrency of 2: one page downloading for each one being processed); 0 = no cap."""
 NEWSCRAWL_EXTRACT_WORKERS = -1
 """Worker processes that extract article pages off the reactor thread (newscrawl.workers): -1 = one
-per CPU but one, at most 4, when run by the newscrawl or scrapy command (a script of your own: set a
-number, and guard the crawl with `if __name__ == "__main__":`); 0 = extract on the reactor thread."""
+per CPU but one, at most 4; 0 = extract on the reactor thread. A worker never imports the crawler's
+main script, so a script of your own needs no `if __name__ == "__main__":` guard for them."""
 NEWSCRAWL_GC_THRESHOLD = 10_000
 """Allocations between two young-generation garbage collections in the crawler and its extraction
 workers, whose long-lived objects are frozen once the crawl is set up (newscrawl.gctune); 0 = leave

@@ -9,9 +9,9 @@ second core does the extracting.
 
     NEWSCRAWL_EXTRACT_WORKERS = -1   # one fewer than the CPUs (at most 4); 0: extract on the reactor thread
 
--1 applies to crawls run by the `newscrawl` or `scrapy` command (or `python -m …`); a script of your
-own extracts on the reactor thread unless it sets a number (and guards its crawl with
-`if __name__ == "__main__":`, since each worker imports the main script).
+A worker runs `newscrawl.worker_process`, which imports neither Scrapy nor Twisted nor the
+crawler's main script; the crawl starts its workers as soon as its extensions are built (before the
+store opens and the spider starts), and each one warms its engine up on a page of its own.
 
 Right after extracting, a worker also does what the crawl's pipelines would do next to the
 article alone (`Preparation`, decided from `ITEM_PIPELINES`): the cleaning room's `clean_article`
@@ -25,8 +25,8 @@ what is stored is the same with or without workers.
 
 What does not change: the spider callback still yields the article only once it is extracted, so
 the items, the page archive, the store's commit order and the frontier's "done" mark (which waits
-for the callback and its items) keep their order and their kill -9 guarantees. Workers are started
-with `spawn` (nothing of the crawler's threads, sockets or SQLite connections is inherited), ask
+for the callback and its items) keep their order and their kill -9 guarantees. Workers are fresh
+interpreters (nothing of the crawler's threads, sockets or SQLite connections is inherited), ask
 the kernel to kill them when the crawler dies (a `kill -9` leaves no orphans), and a worker that
 dies on a page (a libxml2 crash, the OOM killer) costs that page only: a fresh worker takes its
 place, the pages queued behind it go on there, and the page is tried once more before it counts as
@@ -39,44 +39,44 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import json
 import logging
-import multiprocessing
 import os
 import pickle
-import signal
-import struct
+import subprocess
 import sys
-import traceback
+import time
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from scrapy.utils.conf import build_component_list
-from scrapy.utils.misc import load_object
 
-from newscrawl import gctune
-from newscrawl.clean import clean_article
-from newscrawl.dedup import ArticleSketch, sketch_article
 from newscrawl.extract import extract
+from newscrawl.worker_process import (
+    BOOTSTRAP,
+    HEADER,
+    Preparation,
+    Prepared,
+    cleaned_by_worker,
+    extract_in_worker,
+    prepare,
+    prepared,
+    take_sketch,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
-    from multiprocessing.connection import Connection
 
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
+    from scrapy.statscollectors import StatsCollector
 
     from newscrawl.extract import Extraction, SiteHints
-    from newscrawl.items import Article
 
 logger = logging.getLogger(__name__)
 
 MAX_AUTO_WORKERS = 4
 """`NEWSCRAWL_EXTRACT_WORKERS = -1` takes one worker per CPU but one (the reactor's), at most this."""
-
-_PR_SET_PDEATHSIG = 1
 
 
 class WorkerCrashed(RuntimeError):
@@ -90,128 +90,6 @@ def auto_workers(cpus: int | None = None) -> int:
     return max(0, min(MAX_AUTO_WORKERS, cpus - 1))
 
 
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: the kernel sends SIGKILL when the crawler process dies (Linux)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    # The parent may have died before the prctl took effect.
-    if os.getppid() != parent:
-        os._exit(1)
-    # Ctrl-C goes to the whole process group: the crawler decides what stops, not its workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-PREPARED = "_newscrawl_prepared"
-"""The attribute of an Article that holds its `Prepared` record."""
-
-
-@dataclass(frozen=True)
-class Preparation:
-    """What a worker does to an article after extracting it (see the module docstring)."""
-
-    clean: bool = False
-    """Apply `clean_article`, as `CleanPipeline` would."""
-    sketch: bool = False
-    """Compute the dedup sketch of the (cleaned) article, as the story index would."""
-
-    @classmethod
-    def for_pipelines(cls, settings: BaseSettings) -> Preparation:
-        """What the crawl's `ITEM_PIPELINES` let a worker do ahead of them. Cleaning moves only when
-        nothing but the required-fields gate runs before `CleanPipeline` (another pipeline there
-        could change the text it cleans); the sketch only when the dedup pipeline runs and reads
-        the text a worker can produce (the cleaned one, or the extracted one when nothing cleans)."""
-        from newscrawl.pipelines.clean import CleanPipeline
-        from newscrawl.pipelines.dedup import DedupPipeline
-        from newscrawl.pipelines.validate import ValidatePipeline
-
-        pipelines = [load_object(p) for p in build_component_list(settings.getwithbase("ITEM_PIPELINES"))]
-        clean = CleanPipeline in pipelines and all(
-            p is ValidatePipeline for p in pipelines[: pipelines.index(CleanPipeline)]
-        )
-        sketch = DedupPipeline in pipelines and (clean or CleanPipeline not in pipelines)
-        return cls(clean=clean, sketch=sketch)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What a worker did to an extracted article beyond extracting it."""
-
-    title: str
-    body: str
-    """The title and body string objects the worker left on the article: a pipeline that replaces
-    either makes the article one the worker did not clean (`cleaned_by_worker`)."""
-    cleaned: bool
-    sketch: ArticleSketch | None
-
-
-def prepare(article: Article, preparation: Preparation) -> Article:
-    """The article as `preparation` says, with its `Prepared` record (the article itself when
-    nothing was done)."""
-    # Imported here: the pipelines import this module (for the `Prepared` record).
-    from newscrawl.pipelines.validate import missing_fields
-
-    cleaned = False
-    # An article the gate drops as extracted, or one that cleaning leaves without a title or a body
-    # (which the gate lets through, since it judges the text as extracted), keeps the reactor's path.
-    if preparation.clean and not missing_fields(article):
-        done = clean_article(article)
-        if not missing_fields(done):
-            # Mostly the Simplified forms equal the text: one string then travels back, not two.
-            if done.title_simplified == done.title:
-                done.title_simplified = done.title
-            if done.body_simplified == done.body:
-                done.body_simplified = done.body
-            article, cleaned = done, True
-    # Not cleaned here though it should have been: the reactor cleans it into new text, which a
-    # sketch of this one would not fit.
-    sketchable = cleaned or not preparation.clean
-    sketch = sketch_article(article) if preparation.sketch and sketchable else None
-    if cleaned or sketch is not None:
-        setattr(article, PREPARED, Prepared(article.title, article.body, cleaned, sketch))
-    return article
-
-
-def prepared(article: Article) -> Prepared | None:
-    """The `Prepared` record of an article a worker extracted, if any."""
-    record = article.__dict__.get(PREPARED)
-    return record if isinstance(record, Prepared) else None
-
-
-def cleaned_by_worker(article: Article) -> bool:
-    """Whether a worker applied `clean_article` to this article's current title and body."""
-    record = prepared(article)
-    return (
-        record is not None
-        and record.cleaned
-        and article.title is record.title
-        and article.body is record.body
-    )
-
-
-def take_sketch(article: Article) -> ArticleSketch | None:
-    """The dedup sketch a worker computed, removed from the article (the last pipeline to read the record)."""
-    record = article.__dict__.pop(PREPARED, None)
-    return record.sketch if isinstance(record, Prepared) else None
-
-
-def _extract_in_worker(
-    body: bytes,
-    url: str,
-    headers: dict[str, str],
-    hints: SiteHints,
-    fetched_at: datetime,
-    preparation: Preparation,
-) -> Extraction:
-    result = extract(body, url, headers, hints=hints, fetched_at=fetched_at)
-    if result.article is not None:
-        result.article = prepare(result.article, preparation)
-    return result
-
-
 class ExtractionPool:
     """The crawl's worker processes (or none: then `extract` runs on the reactor thread)."""
 
@@ -221,10 +99,12 @@ class ExtractionPool:
         """What workers do after extracting; nothing when extracting on the reactor thread, where
         the pipelines do it anyway."""
         self.gc_threshold = gc_threshold
-        """`newscrawl.gctune.tune` in each worker after its first task (NEWSCRAWL_GC_THRESHOLD); 0: not."""
+        """`newscrawl.gctune.tune` in each worker once it has warmed up (NEWSCRAWL_GC_THRESHOLD); 0: not."""
         self._processes: list[_WorkerProcess] = []
         self._waiting: collections.deque[tuple[bytes, asyncio.Future[Any]]] = collections.deque()
         self.crashes = 0
+        self.stats: StatsCollector | None = None
+        """The crawl's stats (`of`): workers started, and the longest a worker took to be ready."""
 
     @classmethod
     def of(cls, crawler: Crawler) -> ExtractionPool:
@@ -232,11 +112,6 @@ class ExtractionPool:
         pool: ExtractionPool | None = getattr(crawler, "_newscrawl_extraction_pool", None)
         if pool is None:
             workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS", 0)
-            if workers < 0 and not _main_is_guarded():
-                # A spawned worker imports the parent's main script; a script that starts a crawl
-                # at module level would start it again there. Set the number to vouch for yours.
-                logger.info("Extracting on the reactor thread: run by a script, not a command")
-                workers = 0
             pool = cls(
                 auto_workers() if workers < 0 else workers,
                 Preparation.for_pipelines(crawler.settings),
@@ -245,24 +120,47 @@ class ExtractionPool:
             if pool.workers and not _asyncio_reactor():
                 logger.info("Extracting on the reactor thread: worker processes need the asyncio reactor")
                 pool.workers = 0
+            pool.stats = crawler.stats
             crawler._newscrawl_extraction_pool = pool  # type: ignore[attr-defined]
             crawler.signals.connect(pool.close, signal=signals.spider_closed)
         return pool
 
     def start(self) -> None:
-        """Start the workers now (they take a moment to import the engine) rather than on the first page.
+        """Start the workers now (they take a moment to import the engine and warm it up) rather
+        than on the first page.
 
-        Needs a running asyncio loop (the asyncio reactor's): the pipes to the workers are read and
-        written by it."""
+        The pipes to the workers are read and written by the asyncio reactor's loop: it need not
+        be running yet (a crawl starts its workers while it is being set up), but it must exist."""
         if not self.workers:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not on the loop yet: the first page starts them
+        loop = _crawl_loop()
+        if loop is None:  # no asyncio loop yet: the first page starts them
             return
         self._processes = [w for w in self._processes if w.alive]
+        started = 0
         while len(self._processes) < self.workers:
-            self._processes.append(_WorkerProcess(loop, self._next, self.gc_threshold))
+            self._processes.append(
+                _WorkerProcess(loop, self._next, self.gc_threshold, self.preparation, self)
+            )
+            started += 1
+        if started:
+            logger.debug("Started %d extraction worker(s)", started)
+            if self.stats is not None:
+                self.stats.inc_value("newscrawl/workers/started", started)
+
+    def _ready(self, worker: _WorkerProcess, info: dict[str, Any]) -> None:
+        """A worker has imported its modules and warmed up: log and count how long that took."""
+        imported = info["imported_at"] - worker.started_at
+        ready = info["ready_at"] - worker.started_at
+        logger.debug(
+            "Extraction worker %s ready %.3f s after its start (imports %.3f s, warm-up %s)",
+            worker.process.pid,
+            ready,
+            imported,
+            "done" if info["warmed"] else "failed",
+        )
+        if self.stats is not None:
+            self.stats.max_value("newscrawl/workers/ready_seconds", round(ready, 3))
 
     async def extract(
         self,
@@ -277,7 +175,7 @@ class ExtractionPool:
         if not self.workers:
             return extract(body, url, headers, hints=hints, fetched_at=fetched_at)
         result: Extraction = await self.call(
-            _extract_in_worker, body, url, dict(headers), hints, fetched_at, self.preparation, what=url
+            extract_in_worker, body, url, dict(headers), hints, fetched_at, self.preparation, what=url
         )
         return result
 
@@ -318,20 +216,26 @@ class ExtractionPool:
         self._dispatch()
 
     def close(self) -> None:
+        """Close the workers' pipes and reap them: each ends once it has read the end of its pipe
+        (after the task it runs, if any), and a reaped worker's CPU time counts as the crawler's
+        children's, as a user's `time` or the bench reads it."""
         for worker in self._processes:
             worker.close()
+        for worker in self._processes:
+            worker.reap(REAP_SECONDS)
         self._processes = []
         for _, future in self._waiting:
             future.cancel()
         self._waiting.clear()
 
 
+REAP_SECONDS = 5.0
+"""How long closing the pool waits for a worker to end before it kills it."""
+
 PIPELINED = 2
 """Tasks a worker holds at once: the one it runs and the next, which it reads from its pipe as soon
 as it is done (as `ProcessPoolExecutor` queues one call more than it has workers)."""
 
-_HEADER = struct.Struct("!Q")
-"""The length of each message on a worker's pipes, before it."""
 _READ_BYTES = 1 << 16
 """What the crawler asks of a result pipe at once, at least (a pipe's default capacity)."""
 
@@ -360,31 +264,50 @@ class _WorkerProcess:
         loop: asyncio.AbstractEventLoop,
         on_change: Callable[[_WorkerProcess], None],
         gc_threshold: int = 0,
+        preparation: Preparation | None = None,
+        pool: ExtractionPool | None = None,
     ) -> None:
-        context = multiprocessing.get_context("spawn")
-        task_reader, task_writer = context.Pipe(duplex=False)
-        result_reader, result_writer = context.Pipe(duplex=False)
-        self.process = context.Process(
-            target=_serve,
-            args=(task_reader, result_writer, os.getpid(), gc_threshold),
-            daemon=True,
-            name="nc-extract",
-        )
-        self.process.start()
-        task_reader.close()
-        result_writer.close()
+        preparation = preparation or Preparation()
+        task_reader, task_writer = os.pipe()
+        result_reader, result_writer = os.pipe()
+        config = {
+            "tasks": task_reader,
+            "results": result_writer,
+            "parent": os.getpid(),
+            "gc_threshold": gc_threshold,
+            "clean": preparation.clean,
+            "sketch": preparation.sketch,
+        }
+        self.started_at = time.monotonic()
+        try:
+            # Only the worker's two pipe ends are passed on: none of the crawler's sockets or
+            # database files, nor the other ends of its pipes (whose closing tells each side
+            # the other is gone).
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", BOOTSTRAP, json.dumps(config), *sys.path],
+                stdin=subprocess.DEVNULL,
+                pass_fds=(task_reader, result_writer),
+            )
+        except BaseException:
+            os.close(task_writer)
+            os.close(result_reader)
+            raise
+        finally:
+            os.close(task_reader)
+            os.close(result_writer)
         self.in_flight: collections.deque[tuple[bytes, asyncio.Future[Any]]] = collections.deque()
         """The tasks sent and not answered, in order: the worker runs the first, the others wait."""
         self.unstarted: list[tuple[bytes, asyncio.Future[Any]]] = []
         """Once it died: the tasks it held and had not started, for another worker."""
         self.alive = True
+        self.ready = False
+        """Whether the worker has said it is ready (its first message, before any result)."""
+        self._pool = pool
         self._on_change = on_change
         self._buffer = bytearray()
         self._loop = loop
-        self._task_fd = task_writer.fileno()
-        self._result_fd = result_reader.fileno()
-        # The Connection objects own the descriptors: kept so they close them once.
-        self._connections = (task_writer, result_reader)
+        self._task_fd = task_writer
+        self._result_fd = result_reader
         os.set_blocking(self._task_fd, False)
         _widen_pipe(self._task_fd)
         os.set_blocking(self._result_fd, False)
@@ -393,7 +316,7 @@ class _WorkerProcess:
 
     def send(self, payload: bytes, future: asyncio.Future[Any]) -> None:
         self.in_flight.append((payload, future))
-        header = _HEADER.pack(len(payload))
+        header = HEADER.pack(len(payload))
         if self._unsent:  # behind what the pipe did not take yet: the loop writes it when it can
             self._unsent += header
             self._unsent += payload
@@ -430,9 +353,9 @@ class _WorkerProcess:
         # What the message under way still needs, at least 64 KB: asking os.read for much more than
         # it returns costs an allocation of that size each time (a result is mostly ~15 KB).
         want = _READ_BYTES
-        if len(self._buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(self._buffer)
-            want = max(want, _HEADER.size + size - len(self._buffer))
+        if len(self._buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(self._buffer)
+            want = max(want, HEADER.size + size - len(self._buffer))
         try:
             data = os.read(self._result_fd, want)
         except BlockingIOError:
@@ -443,17 +366,23 @@ class _WorkerProcess:
             self._died()
             return
         self._buffer += data
-        while len(self._buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(self._buffer)
-            end = _HEADER.size + size
+        while len(self._buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(self._buffer)
+            end = HEADER.size + size
             if len(self._buffer) < end:
                 break
-            message = bytes(memoryview(self._buffer)[_HEADER.size : end])
+            message = bytes(memoryview(self._buffer)[HEADER.size : end])
             del self._buffer[:end]
             self._resolve(message)
         self._on_change(self)
 
     def _resolve(self, message: bytes) -> None:
+        if not self.ready:
+            self.ready = True
+            with contextlib.suppress(Exception):  # the timings are for the log alone
+                if self._pool is not None:
+                    self._pool._ready(self, pickle.loads(message))
+            return
         _, future = self.in_flight.popleft()
         try:
             ok, value, remote = pickle.loads(message)
@@ -474,8 +403,9 @@ class _WorkerProcess:
         held = list(self.in_flight)
         self.in_flight.clear()
         self.close()
-        self.process.join(timeout=1)  # its pipe closed as it exited: only the reaping is left
-        logger.debug("Extraction worker %s ended (exit code %s)", self.process.pid, self.process.exitcode)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=1)  # its pipe closed as it exited: only the reaping is left
+        logger.debug("Extraction worker %s ended (exit code %s)", self.process.pid, self.process.returncode)
         if held:
             # Results come back in order, so the first task it held is the one it died on; the
             # others it had not begun, and go to another worker as they are.
@@ -485,6 +415,15 @@ class _WorkerProcess:
             self.unstarted = held[1:]
         self._on_change(self)
 
+    def reap(self, timeout: float) -> None:
+        """Wait for the (closed) worker to exit, killing it after `timeout` seconds."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            logger.debug("Extraction worker %s did not end in %.0f s: killed", self.process.pid, timeout)
+            self.process.kill()
+            self.process.wait()
+
     def close(self) -> None:
         """Stop reading and writing; the worker reads the end of its task pipe and exits."""
         if not self.alive:
@@ -492,8 +431,8 @@ class _WorkerProcess:
         self.alive = False
         self._loop.remove_reader(self._result_fd)
         self._loop.remove_writer(self._task_fd)
-        for connection in self._connections:
-            connection.close()
+        for fd in (self._task_fd, self._result_fd):
+            os.close(fd)
         for _, future in self.in_flight:
             future.cancel()
 
@@ -512,70 +451,18 @@ def _widen_pipe(fd: int) -> None:
             fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_BYTES)
 
 
-def _serve(tasks: Connection, results: Connection, parent: int, gc_threshold: int = 0) -> None:
-    """A worker process: run each task read from `tasks`, send back (ok, value, traceback text).
+def _crawl_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop the crawl runs on: the running one, or, while the crawl is being set up, the
+    asyncio reactor's (not running yet); None without either."""
+    with contextlib.suppress(RuntimeError):
+        return asyncio.get_running_loop()
+    if not _asyncio_reactor():
+        return None
+    from twisted.internet import reactor
 
-    After its first task, the worker's imports and the engine's lazily built tables (converters,
-    patterns) are in place: then the garbage collector is set for the long run (`gctune`)."""
-    _die_with_parent(parent)
-    task_fd, result_fd = tasks.fileno(), results.fileno()
-    while True:
-        header = _read_exactly(task_fd, _HEADER.size)
-        if header is None:
-            return  # the crawler closed the pipe: done
-        (size,) = _HEADER.unpack(header)
-        payload = _read_exactly(task_fd, size)
-        if payload is None:
-            return
-        message = _run_task(payload)
-        _write_all(result_fd, _HEADER.pack(len(message)) + message)
-        del payload, message
-        if gc_threshold:
-            gctune.tune(gc_threshold)
-            gc_threshold = 0
-
-
-def _run_task(payload: bytes) -> bytes:
-    """The pickled reply to one pickled task."""
-    reply: tuple[bool, Any, str | None]
-    try:
-        function, args = pickle.loads(payload)
-        reply = (True, function(*args), None)
-    except BaseException as exc:
-        reply = (False, exc, traceback.format_exc())
-    try:
-        return pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # a result or an exception that does not pickle
-        return pickle.dumps((False, RuntimeError(f"unpicklable worker result: {exc!r}"), None))
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    parts: list[bytes] = []
-    while size:
-        data = os.read(fd, min(size, 1 << 20))
-        if not data:
-            return None
-        parts.append(data)
-        size -= len(data)
-    return b"".join(parts)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _main_is_guarded() -> bool:
-    """Whether a spawned process can import this process's main module without running it again:
-    `python -m pkg` (multiprocessing skips `pkg.__main__`) or the `newscrawl` and `scrapy` commands,
-    whose scripts guard their entry point."""
-    main = sys.modules.get("__main__")
-    spec_name = getattr(getattr(main, "__spec__", None), "name", None) or ""
-    if spec_name.endswith(".__main__"):
-        return True
-    path = getattr(main, "__file__", None)
-    return path is not None and os.path.basename(path).removesuffix(".exe") in ("newscrawl", "scrapy")
+    # Scrapy itself reads the reactor's loop by this attribute (scrapy.utils.reactor).
+    loop = getattr(reactor, "_asyncioEventloop", None)
+    return loop if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_closed() else None
 
 
 def _asyncio_reactor() -> bool:

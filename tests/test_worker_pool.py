@@ -1,7 +1,7 @@
 """The extraction worker pool's own promises (newscrawl.workers): results and exceptions come back as
 they were, a worker that dies costs the pages it held and is replaced, twice is `WorkerCrashed`.
 
-Real worker processes, started with `spawn` as in a crawl; the event loop is asyncio's, as under the
+Real worker processes, started as in a crawl; the event loop is asyncio's, as under the
 crawl's asyncio reactor.
 """
 
@@ -99,7 +99,7 @@ def test_closing_ends_the_worker_processes() -> None:
         processes = [worker.process for worker in pool._processes]
         pool.close()
         for process in processes:
-            await asyncio.get_running_loop().run_in_executor(None, process.join, 30)
-        return [process.exitcode for process in processes]
+            await asyncio.get_running_loop().run_in_executor(None, process.wait, 30)
+        return [process.returncode for process in processes]
 
     assert run(scenario()) == [0, 0]

@@ -6,18 +6,13 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem
 
-from newscrawl.items import Article
+from newscrawl.items import REQUIRED_FIELDS, Article, missing_fields
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-REQUIRED_FIELDS = ("title", "body")
-
-
-def missing_fields(article: Article) -> list[str]:
-    """The required fields that are empty (whitespace counts as empty)."""
-    return [name for name in REQUIRED_FIELDS if not (getattr(article, name) or "").strip()]
+__all__ = ["REQUIRED_FIELDS", "ValidatePipeline", "missing_fields"]
 
 
 class ValidatePipeline:

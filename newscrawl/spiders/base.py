@@ -244,7 +244,8 @@ class NewsSpider(scrapy.Spider):
     # -- discovery ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        ExtractionPool.of(self.crawler).start()  # the workers import the engine while robots.txt loads
+        # Started already by the ExtractionWorkers extension, unless that is turned off.
+        ExtractionPool.of(self.crawler).start()
         for url in self.listing_urls:
             yield self.listing_request(url, page=1)
 
