@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from newscrawl import gctune
 from newscrawl.clean import clean_article
-from newscrawl.dedup import ArticleSketch, sketch_article
+from newscrawl.dedup.sketch import ArticleSketch, sketch_article
 from newscrawl.extract import SiteHints, extract
 from newscrawl.items import missing_fields
 

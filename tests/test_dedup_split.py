@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from newscrawl.clean import clean_article
-from newscrawl.dedup.index import MIN_CHARS, sketch_article
 from newscrawl.dedup.minhash import DEFAULT_LAYOUT, band_keys, shingle_hashes, sketch
+from newscrawl.dedup.sketch import MIN_CHARS, sketch_article
 from newscrawl.dedup.text import (
     comparable_text,
     normalize_for_dedup,

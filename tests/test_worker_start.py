@@ -33,6 +33,10 @@ def test_a_worker_imports_neither_scrapy_nor_twisted() -> None:
     crawler_side = [m for m in modules if m.split(".")[0] in ("scrapy", "twisted")]
     assert crawler_side == []
     assert "newscrawl.workers" not in modules and "newscrawl.cli" not in modules
+    # Nor the story index's database and URL code: the worker's sketch is `newscrawl.dedup.sketch`.
+    assert "newscrawl.dedup.sketch" in modules
+    index_side = [m for m in modules if m.split(".")[0] in ("tldextract", "requests", "sqlite_utils")]
+    assert index_side == [] and "newscrawl.dedup.index" not in modules and "newscrawl.store" not in modules
 
 
 def test_a_crawl_starts_its_workers_before_the_spider_opens(tmp_path: Path) -> None:
