@@ -64,6 +64,20 @@ def crawl(
     return run_newscrawl(*args, **env)
 
 
+def crawl_demo_logged(base_url: str, db: Path, *settings: str) -> str:
+    """A short crawl of the demo site (two listing pages a section) at LOG_LEVEL=DEBUG, with
+    `settings`; checks that it stored articles and returns its log."""
+    proc = crawl(
+        "demo",
+        db,
+        f"base_url={base_url}",
+        settings=("LOG_LEVEL=DEBUG", "NEWSCRAWL_MAX_LISTING_PAGES=2", *settings),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert query(db, "SELECT count(*) FROM articles")[0][0] > 0
+    return proc.stderr
+
+
 def query(db: Path, sql: str, *params: object) -> list[sqlite3.Row]:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from newscrawl.demo import DemoServer, build_site
 from newscrawl.workers import ExtractionPool
-from tests.conftest import crawl, query, subprocess_env
+from tests.conftest import crawl_demo_logged, subprocess_env
 
 PROBE = """
 import gc, sys
@@ -71,18 +71,6 @@ def test_a_crawl_tunes_its_collector_unless_told_not_to(tmp_path: Path) -> None:
         runs = {}
         for threshold in ("10000", "0"):
             db = tmp_path / f"gc-{threshold}.db"
-            proc = crawl(
-                "demo",
-                db,
-                f"base_url={server.base_url}",
-                settings=(
-                    "LOG_LEVEL=DEBUG",
-                    f"NEWSCRAWL_GC_THRESHOLD={threshold}",
-                    "NEWSCRAWL_MAX_LISTING_PAGES=2",
-                ),
-            )
-            assert proc.returncode == 0, proc.stderr[-3000:]
-            assert query(db, "SELECT count(*) FROM articles")[0][0] > 0
-            runs[threshold] = proc.stderr
+            runs[threshold] = crawl_demo_logged(server.base_url, db, f"NEWSCRAWL_GC_THRESHOLD={threshold}")
     assert "young threshold 10000" in runs["10000"]
     assert "Garbage collector:" not in runs["0"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from newscrawl.demo import DemoServer, build_site
 from newscrawl.workers import ExtractionPool
-from tests.conftest import FAST, crawl, query, subprocess_env
+from tests.conftest import FAST, crawl_demo_logged, query, subprocess_env
 from tests.worker_probe import loaded_modules
 
 
@@ -44,19 +44,8 @@ def test_a_crawl_starts_its_workers_before_the_spider_opens(tmp_path: Path) -> N
         logs = {}
         for workers in ("1", "0"):
             db = tmp_path / f"w{workers}.db"
-            proc = crawl(
-                "demo",
-                db,
-                f"base_url={server.base_url}",
-                settings=(
-                    "LOG_LEVEL=DEBUG",
-                    f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
-                    "NEWSCRAWL_MAX_LISTING_PAGES=2",
-                ),
-            )
-            assert proc.returncode == 0, proc.stderr[-3000:]
-            assert query(db, "SELECT count(*) FROM articles")[0][0] > 0
-            logs[workers] = (proc.stderr, run_stats(db))
+            log = crawl_demo_logged(server.base_url, db, f"NEWSCRAWL_EXTRACT_WORKERS={workers}")
+            logs[workers] = (log, run_stats(db))
     log, stats = logs["1"]
     # Started while the crawl was set up: before the store opened the run and the spider opened.
     assert log.index("Started 1 extraction worker(s)") < log.index("Spider opened")
