@@ -120,8 +120,12 @@ def _scan_listing(response: TextResponse) -> _ListingScan:
 
 def _link_url(joined: str, page_url: str, prefix: str, encoding: str) -> str | None:
     """The URL LinkExtractor() makes of an href joined to the base URL, or None where it drops it."""
-    if _SAFE_AS_IT_IS.fullmatch(joined):
-        url = joined  # what safe_url_string returns for it (tests/test_listing_fastpath.py)
+    # A URL `_SAFE_AS_IT_IS` matches is what safe_url_string returns for it (tests/
+    # test_listing_fastpath.py), and passes the plain-URL checks below too: a host, ASCII, none of
+    # `_PLAIN_TAIL`'s characters.
+    safe = _SAFE_AS_IT_IS.fullmatch(joined) is not None
+    if safe:
+        url = joined
     else:
         try:
             url = safe_url(joined, encoding)
@@ -130,9 +134,14 @@ def _link_url(joined: str, page_url: str, prefix: str, encoding: str) -> str | N
     if (
         prefix
         and url.startswith(prefix)
-        and url[len(prefix) : len(prefix) + 1] not in _NO_HOST
-        and url.isascii()
-        and not _PLAIN_TAIL.search(url)
+        and (
+            safe
+            or (
+                url[len(prefix) : len(prefix) + 1] not in _NO_HOST
+                and url.isascii()
+                and not _PLAIN_TAIL.search(url)
+            )
+        )
     ):
         # What urljoin would do to a plain URL with a host, of the page's own scheme: split it and put
         # it back together unchanged. Skipping that halves the cost of a link (the tests compare).
