@@ -140,7 +140,7 @@ class ExtractionPool:
         started = 0
         while len(self._processes) < self.workers:
             self._processes.append(
-                _WorkerProcess(loop, self._next, self.gc_threshold, self.preparation, self)
+                _WorkerProcess(loop, self._next, self.gc_threshold, self.preparation, self._ready)
             )
             started += 1
         if started:
@@ -268,7 +268,7 @@ class _WorkerProcess:
         on_change: Callable[[_WorkerProcess], None],
         gc_threshold: int = 0,
         preparation: Preparation | None = None,
-        pool: ExtractionPool | None = None,
+        on_ready: Callable[[_WorkerProcess, dict[str, Any]], None] | None = None,
     ) -> None:
         preparation = preparation or Preparation()
         task_reader, task_writer = os.pipe()
@@ -305,7 +305,8 @@ class _WorkerProcess:
         self.alive = True
         self.ready = False
         """Whether the worker has said it is ready (its first message, before any result)."""
-        self._pool = pool
+        self._on_ready = on_ready
+        """Called with the worker's timings when it says it is ready."""
         self._on_change = on_change
         self._buffer = bytearray()
         self._loop = loop
@@ -383,8 +384,8 @@ class _WorkerProcess:
         if not self.ready:
             self.ready = True
             with contextlib.suppress(Exception):  # the timings are for the log alone
-                if self._pool is not None:
-                    self._pool._ready(self, pickle.loads(message))
+                if self._on_ready is not None:
+                    self._on_ready(self, pickle.loads(message))
             return
         _, future = self.in_flight.popleft()
         try:
