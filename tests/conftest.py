@@ -37,12 +37,13 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_newscrawl(
-    *args: str, cwd: Path | None = None, timeout: float = 300, **env: str
+def run_python(
+    *argv: str, cwd: Path | None = None, timeout: float = 300, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `newscrawl` command in a child process (a fresh reactor each time)."""
+    """`python ARGV…` in a child process with `subprocess_env` (the network guard, this checkout),
+    its output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "newscrawl", *args],
+        [sys.executable, *argv],
         cwd=cwd or PROJECT_ROOT,
         env=subprocess_env(**env),
         capture_output=True,
@@ -52,16 +53,28 @@ def run_newscrawl(
     )
 
 
-def crawl(
-    spider: str, db: Path, *spider_args: str, settings: tuple[str, ...] = (), **env: str
+def run_newscrawl(
+    *args: str, cwd: Path | None = None, timeout: float = 300, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """`newscrawl crawl SPIDER --db DB -a … -s …` with the fast loopback settings (and extra environment)."""
+    """Run the real `newscrawl` command in a child process (a fresh reactor each time)."""
+    return run_python("-m", "newscrawl", *args, cwd=cwd, timeout=timeout, **env)
+
+
+def crawl_args(spider: str, db: Path, *spider_args: str, settings: tuple[str, ...] = ()) -> list[str]:
+    """The arguments of `newscrawl crawl SPIDER --db DB -a … -s …` with the fast loopback settings."""
     args = ["crawl", spider, "--db", str(db)]
     for a in spider_args:
         args += ["-a", a]
     for s in FAST + settings:
         args += ["-s", s]
-    return run_newscrawl(*args, **env)
+    return args
+
+
+def crawl(
+    spider: str, db: Path, *spider_args: str, settings: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`newscrawl crawl SPIDER --db DB -a … -s …` with the fast loopback settings (and extra environment)."""
+    return run_newscrawl(*crawl_args(spider, db, *spider_args, settings=settings), **env)
 
 
 def crawl_demo_logged(base_url: str, db: Path, *settings: str) -> str:

@@ -6,15 +6,13 @@ to each other on what the fast path reads of a decompressor, and the project's c
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zlib
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import subprocess_env
+from tests.conftest import run_python
 from tests.test_compression import CASES, MAXSIZE, OTHER, PAGE
 
 
@@ -25,9 +23,8 @@ def _isal() -> ModuleType:
 def test_the_middleware_inflates_with_isal_when_it_is_installed() -> None:
     _isal()
     probe = "from newscrawl.middlewares.compression import INFLATER; print(INFLATER.__name__)"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=subprocess_env(), capture_output=True, text=True, check=True
-    )
+    done = run_python("-c", probe)
+    assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "isal.isal_zlib"
 
 

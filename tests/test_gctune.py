@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import subprocess
-import sys
 from pathlib import Path
 
 from newscrawl.demo import DemoServer, build_site
 from newscrawl.workers import ExtractionPool
-from tests.conftest import crawl_demo_logged, subprocess_env
+from tests.conftest import crawl_demo_logged, run_python
 
 PROBE = """
 import gc, sys
@@ -26,13 +24,8 @@ print(default, first, *after_first, second, gc.get_threshold()[0])
 
 def probe(first: int, second: int) -> list[str]:
     """In a fresh process: tune(first), then tune(second)."""
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(first), str(second)],
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    out = run_python("-c", PROBE, str(first), str(second))
+    assert out.returncode == 0, out.stderr
     return out.stdout.split()
 
 

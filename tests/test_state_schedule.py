@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from newscrawl.paths import PROJECT_ROOT
 from newscrawl.state import lock
 from newscrawl.state.runs import EXIT_LOCKED, EXIT_UNHEALTHY
-from tests.conftest import query, run_newscrawl, subprocess_env
+from tests.conftest import query, run_newscrawl, run_python
 from tests.statesite import LOOPBACK, StateSite, crawl_args, crawl_site, start_crawl, wait_until
 
 LOOPBACK_ARGS = [arg for s in LOOPBACK for arg in ("-s", s)]
@@ -78,24 +75,16 @@ def test_scrapy_shell_works_while_a_crawl_holds_the_database(tmp_path: Path) -> 
     lock.acquire(db)  # this test process plays the running crawl
     try:
         with StateSite(articles=3) as site:
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "scrapy",
-                    "shell",
-                    site.url(1),
-                    "-s",
-                    f"NEWSCRAWL_DB={db}",
-                    "-c",
-                    "response.status",
-                ],
-                cwd=PROJECT_ROOT,
-                env=subprocess_env(),
-                capture_output=True,
-                text=True,
+            proc = run_python(
+                "-m",
+                "scrapy",
+                "shell",
+                site.url(1),
+                "-s",
+                f"NEWSCRAWL_DB={db}",
+                "-c",
+                "response.status",
                 timeout=120,
-                check=False,
             )
     finally:
         lock.release(db)

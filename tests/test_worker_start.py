@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from newscrawl.demo import DemoServer, build_site
 from newscrawl.workers import ExtractionPool
-from tests.conftest import FAST, crawl_demo_logged, query, subprocess_env
+from tests.conftest import crawl_args, crawl_demo_logged, query, run_python
 from tests.worker_probe import loaded_modules
 
 
@@ -76,18 +74,13 @@ def test_a_script_that_crawls_at_module_level_runs_once_with_workers(tmp_path: P
     script.write_text(SCRIPT)
     runs, db = tmp_path / "runs.txt", tmp_path / "script.db"
     with DemoServer(build_site()) as server:
-        args = ["crawl", "demo", "--db", str(db), "-a", f"base_url={server.base_url}"]
-        for setting in (*FAST, "NEWSCRAWL_EXTRACT_WORKERS=1", "NEWSCRAWL_MAX_LISTING_PAGES=2"):
-            args += ["-s", setting]
-        proc = subprocess.run(
-            [sys.executable, str(script), str(runs), *args],
-            cwd=tmp_path,
-            env=subprocess_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+        args = crawl_args(
+            "demo",
+            db,
+            f"base_url={server.base_url}",
+            settings=("NEWSCRAWL_EXTRACT_WORKERS=1", "NEWSCRAWL_MAX_LISTING_PAGES=2"),
         )
+        proc = run_python(str(script), str(runs), *args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert runs.read_text() == "ran\n"  # the worker did not run the script again
     assert run_stats(db)["newscrawl/workers/prepared"] > 0

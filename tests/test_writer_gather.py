@@ -4,11 +4,9 @@ when nothing does."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import query
+from tests.conftest import query, run_python
 
 SCRIPT = """
 import sys
@@ -45,13 +43,7 @@ reactor.run()
 
 
 def run_writer(db: Path, gather: float, spacing: float) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(db), str(gather), str(spacing)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python("-c", SCRIPT, str(db), str(gather), str(spacing), timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
