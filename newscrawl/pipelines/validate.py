@@ -6,13 +6,11 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem
 
-from newscrawl.items import REQUIRED_FIELDS, Article, missing_fields
+from newscrawl.items import Article, missing_fields
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-
-__all__ = ["REQUIRED_FIELDS", "ValidatePipeline", "missing_fields"]
 
 
 class ValidatePipeline:
